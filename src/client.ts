@@ -1,0 +1,141 @@
+import { config } from './config';
+import { allowed, watchConsent } from './consent';
+import { loadKnown, namesOf, saveNames, saveTypes, types } from './known';
+import { discardUnpersisted, enqueue, loadQueue, syncQueue } from './queue';
+import { flushNow, kick, online, unblock, unload } from './sender';
+import { FINGERPRINT, autoIdentify, currentCustomer, pending, type Customer } from './shopify';
+import { del, openStore, persist, storedKeys } from './store';
+import { checkAttributes, checkId, isPlainObject } from './validate';
+
+/** Options of `init` (SPEC §2). Unknown options are ignored. */
+export type Options = {
+  /** The store's Growlytics API key. Nothing is sent without one. */
+  key?: string;
+  /** Default `https://dc.growlytics.in/track/user`. */
+  endpoint?: string;
+  /** Print validation errors to the console. Default false. */
+  debug?: boolean;
+  /** The logged-in customer, as the Liquid snippet renders it; null for a guest. */
+  customer?: Customer | null;
+  /** Identify the logged-in customer on page load, once per change. Default true. */
+  autoIdentify?: boolean;
+  /** Wait for Shopify's Customer Privacy API to allow analytics. Default true. */
+  respectConsent?: boolean;
+};
+
+/** What `identify` answers, synchronously. */
+export type IdentifyResult = {
+  /** True when the profile is queued for delivery (durably where storage works). */
+  queued: boolean;
+  /** One message per rejected input, naming the field and the rule. */
+  errors: string[];
+};
+
+const COMMANDS = ['init', 'identify', 'flush', 'reset'];
+
+/** Wraps an API body or a listener: nothing escapes into the theme. */
+const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A): void => {
+  try {
+    fn(...args);
+  } catch {}
+};
+
+let started = false;
+
+/** Identifies the logged-in customer when their profile changed (SPEC §4). */
+const identifyCustomer = () => {
+  const id = config._autoIdentify && autoIdentify(api.reset);
+  if (id) api.identify(id);
+};
+
+/** The public API (SPEC §2): `window.growlytics` once the bundle runs. */
+export const api = {
+  /** Configures the snippet; a later call overrides. Never throws. */
+  init: guard((options: Options) => {
+    const { key, endpoint, customer, debug, autoIdentify, respectConsent } = options;
+    const flag = (value: unknown, current: boolean) => (typeof value == 'boolean' ? value : current);
+    if (key && typeof key == 'string') (config._key = key), unblock();
+    if (endpoint && typeof endpoint == 'string') config._endpoint = endpoint;
+    config._debug = flag(debug, config._debug);
+    config._autoIdentify = flag(autoIdentify, config._autoIdentify);
+    config._respectConsent = flag(respectConsent, config._respectConsent);
+    if (customer !== undefined) {
+      config._customer = isPlainObject(customer) ? customer : null;
+      if (config._customer) (config._useGlobals = true), started && identifyCustomer();
+    }
+    kick();
+  }),
+
+  /** Creates or updates a customer profile. Never throws; see IdentifyResult. */
+  identify(id?: string | number | null, attributes?: Record<string, unknown> | null): IdentifyResult {
+    const errors: string[] = [];
+    let queued = false;
+    try {
+      const found = currentCustomer();
+      const target = id != null ? checkId(id, errors) : found?.[0];
+      if (!target && id == null) errors.push('id: none, no customer logged in');
+      if (attributes != null && !isPlainObject(attributes)) errors.push('attributes: not a plain object');
+      else if (target) {
+        const names = namesOf(target);
+        const counted = names.length;
+        // Reserved fields go only into the logged-in customer's own profile,
+        // and the caller's values win over them.
+        const [profile, locking] = checkAttributes(
+          [found?.[0] == target ? found[1] : {}, attributes || {}],
+          types,
+          names,
+          errors,
+        );
+        if (locking) saveTypes();
+        if (names.length > counted) saveNames(target);
+        enqueue(target, profile);
+        kick();
+        queued = true;
+      }
+    } catch {
+      errors.push('attributes: unreadable');
+    }
+    if (config._debug && errors.length) console.warn('growlytics:', errors);
+    return { queued, errors };
+  },
+
+  /** Attempts every queued profile now; resolves, never rejects, when done. */
+  flush: (): Promise<void> => flushNow(),
+
+  /** Forgets the current Shopify customer (call on logout). Queued profiles are still delivered. */
+  reset: guard(() => {
+    config._customer = null;
+    config._useGlobals = false;
+    pending.length = 0;
+    del(FINGERPRINT);
+  }),
+
+  /** Runs `[method, ...args]` commands, as the pre-load queue does. */
+  push: (...commands: unknown[][]): void =>
+    commands.forEach(
+      guard((command) => COMMANDS.indexOf(command[0] as string) >= 0 && (api as any)[command[0] as string](...command.slice(1))),
+    ),
+};
+
+/** Opens storage and the queue, and listens to the page: before any call is replayed. */
+export const setUp = (win: any): void => {
+  const doc = win.document;
+  const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
+  openStore(win, allowed);
+  const keys = storedKeys();
+  loadKnown(keys);
+  loadQueue(keys);
+  watchConsent(guard((refused: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted())));
+  on(win, 'storage', syncQueue);
+  on(win, 'online', online);
+  on(win, 'pagehide', unload);
+  on(win, 'pageshow', (e: PageTransitionEvent) => e.persisted && kick());
+  on(doc, 'visibilitychange', () => (doc.visibilityState == 'hidden' ? unload() : kick()));
+};
+
+/** Page load, after the pre-load queue: identify the logged-in customer, send what earlier pages left. */
+export const start = guard(() => {
+  started = true;
+  identifyCustomer();
+  kick();
+});

@@ -1,0 +1,106 @@
+import { report } from './report';
+import { PREFIX, del, get, memory, parse, set } from './store';
+import { MAX_CUSTOM, RESERVED, type Attributes } from './validate';
+
+/** One accepted call for one id; immutable once stored. */
+type Record = { i: string; a: Attributes; t: number };
+
+const RECORD = PREFIX + 'r:';
+// Generous bounds (SPEC §3: hundreds of profiles) that still leave the
+// origin's 5 MB to the theme: a store offline for weeks cannot fill it.
+const MAX_RECORDS = 2000;
+const MAX_CHARS = 500_000;
+// Safari wipes script-written storage after 7 days without a visit anyway.
+const MAX_AGE = 7 * 864e5;
+
+/**
+ * The durable queue: one localStorage key per record, never rewritten, so
+ * tabs cannot overwrite each other's work and garbage loses only itself. An
+ * in-memory index spares every call a scan of storage; other tabs' writes
+ * reach it through `storage` events.
+ */
+/** id -> its record keys, oldest first. Insertion order is queue order. */
+export const queued = new Map<string, string[]>();
+/** key -> [record, size], oldest first. */
+const records = new Map<string, [Record, number]>();
+let chars = 0;
+let count = 0;
+/** This tab's name, in its record keys and leases. */
+export const tab = Math.random().toString(36).slice(2, 8);
+
+// Enough to index a record safely; a tampered one the server refuses is dropped then.
+const isRecord = (r: any): r is Record => r?.i && r.a && r.t;
+
+const index = (key: string, json: string | null, record = parse(json)): void => {
+  if (!isRecord(record)) return del(key); // garbage under our prefix, or a removal
+  if (records.has(key)) return;
+  if (Date.now() - record.t > MAX_AGE) return evict(key, record.i, 'expired');
+  records.set(key, [record, json!.length]);
+  chars += json!.length;
+  const keys = queued.get(record.i);
+  keys ? keys.push(key) : queued.set(record.i, [key]);
+  // Oldest out first, each reported: only past the bound is anything lost.
+  for (const [old, [{ i }]] of records) {
+    if (records.size <= MAX_RECORDS && chars <= MAX_CHARS) break;
+    evict(old, i, 'full');
+  }
+};
+
+/** Deletes a record, delivered or dropped, from storage and the index. */
+export const remove = (key: string): void => {
+  const entry = records.get(key);
+  del(key);
+  if (!entry) return;
+  records.delete(key);
+  chars -= entry[1];
+  const keys = queued.get(entry[0].i)!;
+  keys.splice(keys.indexOf(key), 1);
+  keys.length || queued.delete(entry[0].i);
+};
+
+const evict = (key: string, id: string, why: string): void => {
+  remove(key);
+  report('evicted', id, `${id} evicted (${why})`);
+};
+
+/** Reads what earlier pages and other tabs left, oldest first: once, at start-up. */
+export const loadQueue = (keys: string[]): void =>
+  keys
+    .filter((key) => !key.indexOf(RECORD))
+    .map((key): [string, string | null, any] => [key, get(key), parse(get(key))])
+    .sort((a, b) => (a[2]?.t || 0) - (b[2]?.t || 0))
+    .forEach(([key, json, record]) => index(key, json, record));
+
+/** Queues a profile update: persisted now, or kept in memory when it cannot be. */
+export const enqueue = (id: string, attributes: Attributes): void => {
+  const key = RECORD + tab + '.' + (count++).toString(36);
+  const json = JSON.stringify({ i: id, a: attributes, t: Date.now() });
+  set(key, json);
+  index(key, json);
+};
+
+/**
+ * What one request for `id` carries: every record of it merged in order
+ * (later values win), at most 50 custom names, and the keys to delete once a
+ * 2xx confirms exactly that.
+ */
+export const take = (id: string): [string[], Attributes] => {
+  const keys = (queued.get(id) || []).slice();
+  const merged: Attributes = Object.create(null);
+  let custom = 0;
+  for (const key of keys) {
+    const attributes = records.get(key)![0].a;
+    for (const name of Object.keys(attributes)) {
+      if (name in merged || RESERVED.indexOf(name) >= 0 || ++custom <= MAX_CUSTOM) merged[name] = attributes[name];
+    }
+  }
+  return [keys, merged];
+};
+
+/** Follows other tabs' records (a `storage` event never fires in the writing tab). */
+export const syncQueue = ({ key, newValue }: StorageEvent): void => {
+  if (key && !key.indexOf(RECORD)) newValue ? index(key, newValue) : remove(key);
+};
+
+/** Drops what never reached storage: the visitor refused consent. */
+export const discardUnpersisted = (): void => memory.forEach((_, key) => key.indexOf(RECORD) || remove(key));

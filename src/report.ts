@@ -1,0 +1,17 @@
+/** What went wrong, as `detail.type` of the `growlytics:error` event (SPEC §2). */
+export type ErrorType = 'rejected' | 'unauthorized' | 'evicted';
+
+/**
+ * Tells the merchant about data lost or blocked: a console line (a warning
+ * for an eviction, an error otherwise) and a `growlytics:error` CustomEvent
+ * on `window`. A listener that throws is reported by the browser, never to us.
+ */
+export const report = (type: ErrorType, id: string | undefined, message: string): void => {
+  message = 'growlytics: ' + message;
+  try {
+    console[type == 'evicted' ? 'warn' : 'error'](message);
+    dispatchEvent(new CustomEvent('growlytics:error', { detail: { type, id, message } }));
+  } catch {
+    // No console or no CustomEvent (very old browsers): nothing else to tell.
+  }
+};

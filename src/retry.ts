@@ -1,0 +1,28 @@
+/** What to do after an answer (numbers, not strings: they minify). */
+export const OK = 0;
+export const RETRY = 1;
+export const DROP = 2;
+export const AUTH = 3;
+export type Verdict = typeof OK | typeof RETRY | typeof DROP | typeof AUTH;
+
+/** SPEC §3. Status 0 stands for a network error, a timeout or a keepalive refusal. */
+export const verdict = (status: number): Verdict =>
+  status > 199 && status < 300
+    ? OK
+    : status == 401 || status == 403
+      ? AUTH
+      : status > 399 && status < 500 && status != 408 && status != 429
+        ? DROP
+        : RETRY;
+
+const MAX_BACKOFF = 60_000;
+
+/** Exponential backoff with full jitter: a random wait in [0, min(60 s, 1 s · 2^(failures-1))). */
+export const backoff = (failures: number, random: number): number =>
+  random * Math.min(MAX_BACKOFF, 1000 * 2 ** (failures - 1));
+
+/** `Retry-After` in ms, as delta-seconds or an HTTP date; 0 when absent or past. Capped at an hour. */
+export const retryAfter = (header: string | null | undefined, now: number): number => {
+  const wait = header ? (+header >= 0 ? +header * 1000 : Date.parse(header) - now) : 0;
+  return wait > 0 ? Math.min(wait, 3600e3) : 0;
+};

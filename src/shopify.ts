@@ -1,0 +1,84 @@
+import { config } from './config';
+import { PREFIX, get, set } from './store';
+import { toId, type Attributes } from './validate';
+
+/** The `customer` option: what the Liquid snippet prints from Shopify's `customer` object. */
+export type Customer = {
+  id?: string | number | null;
+  email?: string | null;
+  name?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  phone?: string | null;
+};
+
+/** Hash of the last auto-identified profile delivered from this browser. */
+export const FINGERPRINT = PREFIX + 'f';
+/** [id, fingerprint] of this page's auto-identify, until a 2xx confirms it. */
+export const pending: string[] = [];
+
+/** A Shopify customer id, or '' for none: `0`, '' and null name no one (SPEC §4). */
+const customerId = (v: unknown): string => {
+  const id = toId(v);
+  return id == '0' ? '' : id;
+};
+
+const text = (v: unknown): string => (typeof v == 'string' ? v.trim() : '');
+
+/**
+ * The logged-in customer as `[id, reserved fields]`, or undefined for a
+ * guest. The id comes from the `customer` option, then
+ * `ShopifyAnalytics.meta.page.customerId`, then `__st.cid` (numbers on a
+ * real storefront). Only the option carries name, email and phone: Shopify
+ * never prints them into globals. Read on each call: themes and apps may set
+ * these late, partly, or oddly.
+ */
+export const findCustomer = (win: any, option: Customer | null, useGlobals: boolean): [string, Attributes] | undefined => {
+  try {
+    const fields: Attributes = {};
+    let id = customerId(option?.id);
+    if (id) {
+      const name = text(option!.name) || [text(option!.firstName), text(option!.lastName)].filter(Boolean).join(' ');
+      const email = text(option!.email);
+      const mobile = text(option!.phone);
+      if (name) fields.name = name;
+      if (email) fields.email = email;
+      if (mobile) fields.mobile = mobile;
+    } else if (useGlobals) {
+      id = customerId(win.ShopifyAnalytics?.meta?.page?.customerId) || customerId(win.__st?.cid);
+    }
+    if (id) return [id, fields];
+  } catch {
+    // A theme's getter that throws: a guest.
+  }
+  return undefined;
+};
+
+/** The logged-in customer of this page, as configured. */
+export const currentCustomer = () => findCustomer(window, config._customer, config._useGlobals);
+
+/** A short, stable fingerprint (FNV-1a): enough to tell a profile changed, without keeping its PII. */
+export const fingerprint = (s: string): string => {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
+};
+
+/**
+ * Auto-identify (SPEC §4): the id to identify when the logged-in customer's
+ * profile differs from the one last delivered, '' when unchanged or a
+ * guest; `logout()` when a customer seen before is gone.
+ */
+export const autoIdentify = (logout: () => void): string => {
+  const found = currentCustomer();
+  const last = get(FINGERPRINT);
+  if (!found) return last && logout(), '';
+  pending[0] = found[0];
+  pending[1] = fingerprint(JSON.stringify(found));
+  return pending[1] != last ? found[0] : '';
+};
+
+/** A 2xx for `id`: if it carried the auto-identified profile, remember its fingerprint. */
+export const confirmAuto = (id: string): void => {
+  if (id == pending[0]) set(FINGERPRINT, pending[1]);
+};

@@ -1,0 +1,29 @@
+/** What the sender needs of an answer. Status 0: no answer (network, timeout, keepalive quota). */
+export type Answer = { _status: number; _retryAfter?: string | null; _body?: string };
+
+const TIMEOUT = 10_000;
+
+/**
+ * One POST of one profile. Never rejects. `keepalive` lets the request
+ * outlive the page; Chromium refuses it (TypeError) past the 64 KiB shared
+ * quota, which the caller budgets for.
+ */
+export const post = async (url: string, key: string, body: string, keepalive: boolean): Promise<Answer> => {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TIMEOUT);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-growlytics-key': key },
+      body,
+      keepalive,
+      signal: abort.signal,
+    });
+    // The body is read only for errors: the console shows the server's details.
+    return { _status: res.status, _retryAfter: res.headers.get('retry-after'), _body: res.ok ? '' : await res.text() };
+  } catch {
+    return { _status: 0 };
+  } finally {
+    clearTimeout(timer);
+  }
+};

@@ -1,0 +1,98 @@
+/** A value the server accepts, after Dates became ISO strings. */
+export type Value = string | number | boolean;
+export type Attributes = Record<string, Value>;
+/** The type the server locks for a name. */
+export type Kind = 'string' | 'number' | 'boolean' | 'date';
+/** Reserved attributes (SPEC §1): not custom, so not counted or length-limited. */
+export const RESERVED = ['name', 'email', 'mobile'];
+/** Attribute names of the rules: shorter than 50 (rule 1), at most 50 per profile (rule 4). */
+const MAX_NAME = 49;
+export const MAX_CUSTOM = 50;
+/** The snippet's own bound, so one runaway value cannot fill the queue. */
+const MAX_STRING = 2048;
+const MAX_ID = 40;
+const GID = 'gid://shopify/Customer/';
+// A Date travels as the ISO string toISOString() prints; the server reads
+// such a string as a date, so the type lock must too.
+const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/;
+
+/** The server's type for a value, or '' when the server refuses it (rule 3). */
+export const kindOf = (v: unknown): Kind | '' => {
+  const type = typeof v;
+  return type == 'string'
+    ? ISO_DATE.test(v as string) ? 'date' : type
+    : type == 'boolean' || (type == 'number' && isFinite(v as number))
+      ? type
+      : v instanceof Date && isFinite(+v) ? 'date' : '';
+};
+
+/** A customer id as sent: trimmed, `gid://shopify/Customer/` stripped, numbers as strings; '' for none. */
+export const toId = (v: unknown): string => {
+  const s = typeof v == 'number' ? (isFinite(v) ? '' + v : '') : typeof v == 'string' ? v.trim() : '';
+  return s.indexOf(GID) ? s : s.slice(GID.length);
+};
+
+/** Checks an explicit id: '' with an error pushed when it breaks the rule. */
+export const checkId = (v: unknown, errors: string[]): string => {
+  const id = toId(v);
+  if (id && id.length <= MAX_ID) return id;
+  errors.push('id: not 1-40 chars or a number');
+  return '';
+};
+
+/** True for `{}` and `Object.create(null)`: not arrays, Dates, Maps or class instances. */
+export const isPlainObject = (v: unknown): v is object => {
+  const proto = v && typeof v == 'object' && Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * Applies SPEC §1 to one call's attributes, from `sources` in order (a later
+ * source's value wins). `types` (the store-wide type lock) and `names`
+ * (custom names already counted for this id) are updated with what is
+ * accepted. Each rejected attribute adds one error naming it and the rule.
+ * Returns the accepted attributes in a null-prototype object (so a
+ * `__proto__` name is plain data), and whether a name got its type locked.
+ * A getter that throws is left to the caller's catch.
+ */
+export const checkAttributes = (
+  sources: object[],
+  types: Record<string, Kind>,
+  names: string[],
+  errors: string[],
+): [Attributes, boolean] => {
+  const accepted: Attributes = Object.create(null);
+  let locking = false;
+  for (const source of sources) {
+    for (const name of Object.keys(source)) {
+      const value = (source as Record<string, unknown>)[name];
+      if (value === undefined) continue; // as JSON.stringify does
+      const kind = kindOf(value);
+      const custom = RESERVED.indexOf(name) < 0;
+      const isNew = custom && names.indexOf(name) < 0;
+      const locked = types[name];
+      const rule = !name
+        ? 'empty name'
+        : custom && name.length > MAX_NAME
+          ? 'name over 49 chars'
+          : !kind
+            ? 'not a string, number, boolean or Date'
+            : (value as string).length > MAX_STRING
+              ? 'over 2048 chars'
+              : locked && locked != kind
+                ? 'type locked to ' + locked
+                : isNew && names.length >= MAX_CUSTOM
+                  ? 'over 50 custom attributes'
+                  : '';
+      if (rule) {
+        errors.push(`"${name}": ${rule}`);
+      } else {
+        if (isNew) names.push(name);
+        locking ||= !locked;
+        types[name] = kind as Kind;
+        accepted[name] = value instanceof Date ? value.toISOString() : (value as Value);
+      }
+    }
+  }
+  return [accepted, locking];
+};
