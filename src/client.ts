@@ -31,8 +31,6 @@ export type IdentifyResult = {
   errors: string[];
 };
 
-const COMMANDS = ['init', 'identify', 'flush', 'reset'];
-
 /** Wraps an API body or a listener: nothing escapes into the theme. */
 const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A): void => {
   try {
@@ -77,17 +75,15 @@ export const api = {
       if (attributes != null && !isPlainObject(attributes)) errors.push('attributes: not a plain object');
       else if (target) {
         const names = namesOf(target);
-        const counted = names.length;
         // Reserved fields go only into the logged-in customer's own profile,
         // and the caller's values win over them.
-        const [profile, locking] = checkAttributes(
+        const [profile, learned] = checkAttributes(
           [found?.[0] == target ? found[1] : {}, attributes || {}],
           types,
           names,
           errors,
         );
-        if (locking) saveTypes();
-        if (names.length > counted) saveNames(target);
+        if (learned) saveTypes(), saveNames(target);
         enqueue(target, profile);
         kick();
         queued = true;
@@ -112,13 +108,23 @@ export const api = {
 
   /** Runs `[method, ...args]` commands, as the pre-load queue does. */
   push: (...commands: unknown[][]): void =>
-    commands.forEach(
-      guard((command) => COMMANDS.indexOf(command[0] as string) >= 0 && (api as any)[command[0] as string](...command.slice(1))),
-    ),
+    // Unknown names throw (not a function) into the guard and are skipped.
+    commands.forEach(guard((command) => (api as any)[command[0] as string](...command.slice(1)))),
 };
 
-/** Opens storage and the queue, and listens to the page: before any call is replayed. */
-export const setUp = (win: any): void => {
+/** The public API object found on `window.growlytics` (SPEC §2). */
+export type Growlytics = typeof api;
+
+/**
+ * Returns the page's one snippet, setting it up on first use: opens storage
+ * and the queue, listens to the page, applies the script tag's `data-*`
+ * configuration, replays a pre-load command queue in order, then identifies
+ * the logged-in customer (init's kick sends what earlier pages left). A
+ * second copy of the bundle finds the live API and leaves it alone.
+ */
+export const install = (win: any): Growlytics => {
+  const existing = win.growlytics;
+  if (existing?.identify && !Array.isArray(existing)) return existing;
   const doc = win.document;
   const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
   openStore(win, allowed);
@@ -131,11 +137,12 @@ export const setUp = (win: any): void => {
   on(win, 'pagehide', unload);
   on(win, 'pageshow', (e: PageTransitionEvent) => e.persisted && kick());
   on(doc, 'visibilitychange', () => (doc.visibilityState == 'hidden' ? unload() : kick()));
-};
-
-/** Page load, after the pre-load queue: identify the logged-in customer, send what earlier pages left. */
-export const start = guard(() => {
+  // The script tag, also with async and defer; none when imported as a module.
+  const data = doc.currentScript?.dataset || {};
+  api.init({ ...data, debug: data.debug != null && data.debug != 'false' });
+  win.growlytics = api;
+  if (Array.isArray(existing)) api.push(...existing);
   started = true;
   identifyCustomer();
-  kick();
-});
+  return api;
+};

@@ -3,7 +3,7 @@
  * page's one snippet (the same object as `window.growlytics`, if the script
  * tag is there too), created on first use.
  */
-import { install, type Growlytics } from './install';
+import { install, type Growlytics } from './client';
 
 export type { Options, IdentifyResult } from './client';
 export type { Customer } from './shopify';

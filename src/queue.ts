@@ -73,7 +73,7 @@ export const loadQueue = (keys: string[]): void =>
 
 /** Queues a profile update: persisted now, or kept in memory when it cannot be. */
 export const enqueue = (id: string, attributes: Attributes): void => {
-  const key = RECORD + tab + '.' + (count++).toString(36);
+  const key = RECORD + tab + '.' + count++;
   const json = JSON.stringify({ i: id, a: attributes, t: Date.now() });
   set(key, json);
   index(key, json);

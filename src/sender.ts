@@ -1,6 +1,6 @@
 import { config } from './config';
 import { allowed } from './consent';
-import { queued, remove, tab, take } from './queue';
+import { queued, remove, take } from './queue';
 import { report } from './report';
 import { AUTH, OK, RETRY, backoff, retryAfter, verdict } from './retry';
 import { confirmAuto } from './shopify';
@@ -30,31 +30,27 @@ let holdUntil = 0; // Retry-After: never skipped
 let blocked = false; // 401/403: until init() brings a key
 let keepaliveBytes = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
-let wakeAt = 0;
 let running: Promise<void> | 0 = 0;
 let again = false;
 
 const hidden = () => document.visibilityState == 'hidden';
 const ready = () => !blocked && !!config._key && allowed();
 
-/** One timer, at the earliest wake-up anything needs; none while the queue is empty. */
+/** One timer for the next wake-up (a drain re-arms what it still needs); none while the queue is empty. */
 const wakeUpAt = (at: number): void => {
-  if (!queued.size || (timer && wakeAt <= at)) return;
   clearTimeout(timer);
-  wakeAt = at;
-  timer = setTimeout(() => {
-    timer = undefined;
-    kick();
-  }, at - Date.now());
+  if (queued.size) timer = setTimeout(kick, at - Date.now());
 };
 
-/** Leases the ids no other tab is sending. */
+/**
+ * Leases the ids no tab is sending: a lease is its expiry time. This tab
+ * holds a lease only while it sends (it deletes it after), and it never
+ * sends an id twice at once, so any live lease means "busy".
+ */
 const lease = (ids: string[], now: number): string[] =>
   ids.filter((id) => {
-    const [until, owner] = (get(LEASE + id) || '').split(' ');
-    if (+until > now && owner != tab) return wakeUpAt(+until);
-    set(LEASE + id, now + LEASE_MS + ' ' + tab);
-    return true;
+    const until = +get(LEASE + id)!;
+    return until > now ? wakeUpAt(until) : (set(LEASE + id, now + LEASE_MS + ''), true);
   });
 
 const claim = async (ids: string[]): Promise<string[]> => {
@@ -128,15 +124,15 @@ export const kick = (): Promise<void> => {
   again = true;
   return (running ||= (async () => {
     try {
+      // drain() always awaits, so `running` is set before this loop can end,
+      // and no kick can slip in between its last check and the reset.
       while (again) {
         again = false;
         await drain();
       }
     } catch {}
-  })().then(() => {
     running = 0;
-    if (again) kick();
-  }));
+  })());
 };
 
 /** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause). */

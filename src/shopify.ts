@@ -23,8 +23,6 @@ const customerId = (v: unknown): string => {
   return id == '0' ? '' : id;
 };
 
-const text = (v: unknown): string => (typeof v == 'string' ? v.trim() : '');
-
 /**
  * The logged-in customer as `[id, reserved fields]`, or undefined for a
  * guest. The id comes from the `customer` option, then
@@ -36,14 +34,13 @@ const text = (v: unknown): string => (typeof v == 'string' ? v.trim() : '');
 export const findCustomer = (win: any, option: Customer | null, useGlobals: boolean): [string, Attributes] | undefined => {
   try {
     const fields: Attributes = {};
+    // Liquid prints a missing field as null: null, '' and undefined fill nothing.
+    const put = (name: string, value: any) => value && (fields[name] = value);
     let id = customerId(option?.id);
     if (id) {
-      const name = text(option!.name) || [text(option!.firstName), text(option!.lastName)].filter(Boolean).join(' ');
-      const email = text(option!.email);
-      const mobile = text(option!.phone);
-      if (name) fields.name = name;
-      if (email) fields.email = email;
-      if (mobile) fields.mobile = mobile;
+      put('name', option!.name || [option!.firstName, option!.lastName].filter(Boolean).join(' '));
+      put('email', option!.email);
+      put('mobile', option!.phone);
     } else if (useGlobals) {
       id = customerId(win.ShopifyAnalytics?.meta?.page?.customerId) || customerId(win.__st?.cid);
     }

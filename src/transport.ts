@@ -9,21 +9,18 @@ const TIMEOUT = 10_000;
  * quota, which the caller budgets for.
  */
 export const post = async (url: string, key: string, body: string, keepalive: boolean): Promise<Answer> => {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), TIMEOUT);
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-growlytics-key': key },
       body,
       keepalive,
-      signal: abort.signal,
+      // Safari < 16 has no AbortSignal.timeout: there the browser's own timeout applies.
+      signal: AbortSignal.timeout?.(TIMEOUT),
     });
     // The body is read only for errors: the console shows the server's details.
     return { _status: res.status, _retryAfter: res.headers.get('retry-after'), _body: res.ok ? '' : await res.text() };
   } catch {
     return { _status: 0 };
-  } finally {
-    clearTimeout(timer);
   }
 };

@@ -42,7 +42,7 @@ export const checkId = (v: unknown, errors: string[]): string => {
 
 /** True for `{}` and `Object.create(null)`: not arrays, Dates, Maps or class instances. */
 export const isPlainObject = (v: unknown): v is object => {
-  const proto = v && typeof v == 'object' && Object.getPrototypeOf(v);
+  const proto = v && typeof v == 'object' ? Object.getPrototypeOf(v) : 0;
   return proto === Object.prototype || proto === null;
 };
 
@@ -52,7 +52,8 @@ export const isPlainObject = (v: unknown): v is object => {
  * (custom names already counted for this id) are updated with what is
  * accepted. Each rejected attribute adds one error naming it and the rule.
  * Returns the accepted attributes in a null-prototype object (so a
- * `__proto__` name is plain data), and whether a name got its type locked.
+ * `__proto__` name is plain data), and whether `types` or `names` learned
+ * something to save.
  * A getter that throws is left to the caller's catch.
  */
 export const checkAttributes = (
@@ -62,7 +63,7 @@ export const checkAttributes = (
   errors: string[],
 ): [Attributes, boolean] => {
   const accepted: Attributes = Object.create(null);
-  let locking = false;
+  let learned = false;
   for (const source of sources) {
     for (const name of Object.keys(source)) {
       const value = (source as Record<string, unknown>)[name];
@@ -88,11 +89,11 @@ export const checkAttributes = (
         errors.push(`"${name}": ${rule}`);
       } else {
         if (isNew) names.push(name);
-        locking ||= !locked;
+        learned ||= isNew || !locked;
         types[name] = kind as Kind;
         accepted[name] = value instanceof Date ? value.toISOString() : (value as Value);
       }
     }
   }
-  return [accepted, locking];
+  return [accepted, learned];
 };

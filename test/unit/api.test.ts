@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+// The snippet keeps one instance per page in module state: each test loads
+// fresh modules against a clean window.
+const load = async () => {
+  vi.resetModules();
+  const { install } = await import('../../src/client');
+  const { config } = await import('../../src/config');
+  return { install, config };
+};
+
+const records = () =>
+  Object.keys(localStorage)
+    .filter((k) => k.startsWith('growlytics:r:'))
+    .map((k) => JSON.parse(localStorage.getItem(k)!));
+
+beforeEach(() => {
+  localStorage.clear();
+  delete (window as any).growlytics;
+  delete (window as any).Shopify;
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('configuration', () => {
+  it('has the SPEC defaults', async () => {
+    const { install, config } = await load();
+    install(window);
+    expect(config._key).toBe('');
+    expect(config._endpoint).toBe('https://dc.growlytics.in/track/user');
+    expect(config._debug).toBe(false);
+    expect(config._autoIdentify).toBe(true);
+    expect(config._respectConsent).toBe(true);
+  });
+
+  it('init sets each option, a later call overrides, wrong types and unknown options are ignored', async () => {
+    const { install, config } = await load();
+    const api = install(window);
+    api.init({ key: 'k1', endpoint: 'http://127.0.0.1:1/track/user', debug: true, autoIdentify: false, respectConsent: false, extra: 1 } as any);
+    expect([config._key, config._endpoint, config._debug, config._autoIdentify, config._respectConsent]).toEqual([
+      'k1', 'http://127.0.0.1:1/track/user', true, false, false,
+    ]);
+    api.init({ key: 'k2', debug: 'yes', endpoint: 42, autoIdentify: 1 } as any);
+    expect([config._key, config._endpoint, config._debug, config._autoIdentify]).toEqual(['k2', 'http://127.0.0.1:1/track/user', true, false]);
+  });
+
+  it('debug prints validation errors; without it the console stays quiet', async () => {
+    const { install } = await load();
+    const api = install(window);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    api.identify('a', { bad: null });
+    expect(warn).not.toHaveBeenCalled();
+    api.init({ debug: true });
+    api.identify('a', { bad: null });
+    expect(warn).toHaveBeenCalledWith('growlytics:', ['"bad": not a string, number, boolean or Date']);
+  });
+});
+
+describe('the pre-load command queue', () => {
+  it('replays commands in order, then window.growlytics is the API and push still works', async () => {
+    const { install, config } = await load();
+    (window as any).growlytics = [
+      ['identify', 'first', { n: 1 }],
+      // A closed loopback port: unit tests never reach the network.
+      ['init', { key: 'from-queue', endpoint: 'http://127.0.0.1:9/track/user' }],
+      ['identify', 'second', { n: 2 }],
+      ['nonsense', 1],
+      'not an array',
+    ];
+    const api = install(window);
+    expect((window as any).growlytics).toBe(api);
+    expect(config._key).toBe('from-queue');
+    expect(records().map((r) => [r.i, r.a])).toEqual([['first', { n: 1 }], ['second', { n: 2 }]]);
+    (window as any).growlytics.push(['identify', 'third', { n: 3 }]);
+    expect(records().map((r) => r.i)).toEqual(['first', 'second', 'third']);
+  });
+
+  it('a second copy of the bundle finds the live API and leaves it alone', async () => {
+    const { install } = await load();
+    const api = install(window);
+    const again = await load();
+    expect(again.install(window)).toBe(api);
+  });
+});
+
+describe('identify', () => {
+  it('answers {queued, errors}, persists before returning, and needs an id', async () => {
+    const { install } = await load();
+    const api = install(window);
+    expect(api.identify('cust-42', { plan: 'pro' })).toEqual({ queued: true, errors: [] });
+    expect(records()).toMatchObject([{ i: 'cust-42', a: { plan: 'pro' } }]);
+    expect(api.identify()).toEqual({ queued: false, errors: ['id: none, no customer logged in'] });
+    expect(api.identify('x', [1] as any)).toEqual({ queued: false, errors: ['attributes: not a plain object'] });
+    expect(api.identify('x', new Date() as any).queued).toBe(false);
+    expect(api.identify('x', 'str' as any).queued).toBe(false);
+    expect(api.identify('only-id')).toEqual({ queued: true, errors: [] });
+    expect(records().at(-1)).toMatchObject({ i: 'only-id', a: {} });
+  });
+
+  it('remembers the type lock and the per-id names across page loads', async () => {
+    let { install } = await load();
+    install(window).identify('a', { plan: 'pro', ...Object.fromEntries(Array.from({ length: 49 }, (_, i) => ['c' + i, i])) });
+    delete (window as any).growlytics;
+    ({ install } = await load());
+    const result = install(window).identify('a', { plan: 3, extra: 1, c0: 5 });
+    expect(result.errors).toEqual(['"plan": type locked to string', '"extra": over 50 custom attributes']);
+    expect(result.queued).toBe(true);
+  });
+
+  it('never throws, whatever it is given', async () => {
+    const { install } = await load();
+    const api = install(window);
+    const hostile = [
+      new Proxy({}, { ownKeys: () => { throw new Error('trap'); } }),
+      Object.defineProperty({}, 'x', { enumerable: true, get: () => { throw new Error('getter'); } }),
+      (() => { const o: any = {}; o.self = o; return o; })(),
+      { [Symbol('s')]: 1 },
+    ];
+    for (const attributes of hostile) {
+      const r = api.identify('h', attributes as any);
+      expect(typeof r.queued).toBe('boolean');
+      expect(Array.isArray(r.errors)).toBe(true);
+    }
+    for (const args of [[Symbol('s')], [{}], [() => 1], [null, null], [10n]]) expect(() => (api.identify as any)(...args)).not.toThrow();
+    expect(() => (api.init as any)(null)).not.toThrow();
+    expect(() => (api.init as any)(new Proxy({}, { get: () => { throw new Error('x'); } }))).not.toThrow();
+    expect(() => (api.push as any)(null, 5, ['identify', Symbol('x')])).not.toThrow();
+    await expect(api.flush()).resolves.toBeUndefined();
+  });
+});
+
+describe('storage failures', () => {
+  it('keeps working from memory when setItem throws, and never moves persisted records out', async () => {
+    localStorage.setItem('growlytics:r:old.0', JSON.stringify({ i: 'old', a: { x: 1 }, t: Date.now() }));
+    const { install } = await load();
+    const api = install(window);
+    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+      throw new DOMException('full', 'QuotaExceededError');
+    });
+    expect(api.identify('new', { y: 2 })).toEqual({ queued: true, errors: [] });
+    expect(localStorage.getItem('growlytics:r:old.0')).not.toBeNull();
+    const { queued } = await import('../../src/queue');
+    expect([...queued.keys()]).toEqual(['old', 'new']);
+  });
+
+  it('garbage under our keys loses only itself', async () => {
+    localStorage.setItem('growlytics:r:bad.0', '{not json');
+    localStorage.setItem('growlytics:r:bad.1', '"a string"');
+    localStorage.setItem('growlytics:r:good.0', JSON.stringify({ i: 'good', a: { x: 1 }, t: Date.now() }));
+    localStorage.setItem('growlytics:t', '[1,2]');
+    localStorage.setItem('theme:key', 'kept');
+    const { install } = await load();
+    expect(install(window).identify('later', { x: 2 }).queued).toBe(true);
+    const { queued } = await import('../../src/queue');
+    expect([...queued.keys()]).toEqual(['good', 'later']);
+    expect(localStorage.getItem('growlytics:r:bad.0')).toBeNull();
+    expect(localStorage.getItem('theme:key')).toBe('kept');
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { checkAttributes, checkId, isPlainObject, kindOf, toId, type Kind } from '../../src/validate';
+
+const check = (attributes: object, types: Record<string, Kind> = Object.create(null), names: string[] = []) => {
+  const errors: string[] = [];
+  const [accepted, learned] = checkAttributes([attributes], types, names, errors);
+  return { accepted: { ...accepted }, errors, types, names, learned };
+};
+
+describe('kindOf (rule 3: String, Number, Boolean or Date)', () => {
+  it.each([
+    ['text', 'string'],
+    ['', 'string'],
+    [0, 'number'],
+    [-1.5, 'number'],
+    [true, 'boolean'],
+    [new Date(0), 'date'],
+    ['2024-05-01T10:00:00.000Z', 'date'],
+    ['2024-05-01T10:00:00Z', 'date'],
+    ['2024-05-01', 'string'],
+    [NaN, ''],
+    [Infinity, ''],
+    [null, ''],
+    [{}, ''],
+    [[], ''],
+    [() => 1, ''],
+    [Symbol('s'), ''],
+    [10n, ''],
+    [new Date(NaN), ''],
+  ])('%s is %s', (value, kind) => expect(kindOf(value)).toBe(kind));
+});
+
+describe('ids', () => {
+  it.each([
+    ['cust-42', 'cust-42'],
+    ['  padded  ', 'padded'],
+    [42, '42'],
+    [6713034932445, '6713034932445'],
+    ['gid://shopify/Customer/123', '123'],
+    ['x'.repeat(40), 'x'.repeat(40)],
+  ])('%s is sent as %s', (id, sent) => {
+    const errors: string[] = [];
+    expect(checkId(id, errors)).toBe(sent);
+    expect(errors).toEqual([]);
+  });
+
+  it.each([[''], ['   '], ['x'.repeat(41)], [NaN], [Infinity], [{}], [[]], [true], [Symbol('s')]])('%s is refused with a rule', (id) => {
+    const errors: string[] = [];
+    expect(checkId(id, errors)).toBe('');
+    expect(errors).toEqual(['id: not 1-40 chars or a number']);
+  });
+
+  it('toId strips the gid prefix only at the start', () => {
+    expect(toId('x-gid://shopify/Customer/1')).toBe('x-gid://shopify/Customer/1');
+  });
+});
+
+describe('isPlainObject', () => {
+  it('accepts object literals and null-prototype objects only', () => {
+    expect(isPlainObject({})).toBe(true);
+    expect(isPlainObject(Object.create(null))).toBe(true);
+    for (const v of [[], new Date(), new Map(), new (class A {})(), 'x', null, undefined, 1]) expect(isPlainObject(v)).toBe(false);
+  });
+});
+
+describe('checkAttributes', () => {
+  it('accepts each type and sends Dates as ISO strings', () => {
+    const { accepted, errors } = check({ plan: 'pro', orders: 3, vip: true, since: new Date('2024-01-02T03:04:05.006Z') });
+    expect(errors).toEqual([]);
+    expect(accepted).toEqual({ plan: 'pro', orders: 3, vip: true, since: '2024-01-02T03:04:05.006Z' });
+  });
+
+  it('skips undefined silently, as JSON does', () => {
+    const { accepted, errors } = check({ a: undefined, b: 1 });
+    expect(accepted).toEqual({ b: 1 });
+    expect(errors).toEqual([]);
+  });
+
+  it('rule 1: names shorter than 50 characters, non-empty; each error names the attribute', () => {
+    const { accepted, errors } = check({ ['n'.repeat(49)]: 1, ['m'.repeat(50)]: 1, '': 1 });
+    expect(Object.keys(accepted)).toEqual(['n'.repeat(49)]);
+    expect(errors).toEqual([`"${'m'.repeat(50)}": name over 49 chars`, '"": empty name']);
+  });
+
+  it('rule 2: names are case-sensitive', () => {
+    const { accepted, errors } = check({ Plan: 'a', plan: 1 });
+    expect(accepted).toEqual({ Plan: 'a', plan: 1 });
+    expect(errors).toEqual([]);
+  });
+
+  it('rule 3: other values are refused, the rest kept', () => {
+    const { accepted, errors } = check({ ok: 1, nul: null, obj: {}, arr: [1], fn: () => 1, nan: NaN, inf: -Infinity, big: 1n });
+    expect(accepted).toEqual({ ok: 1 });
+    expect(errors).toHaveLength(7);
+    for (const e of errors) expect(e).toMatch(/^"(nul|obj|arr|fn|nan|inf|big)": not a string, number, boolean or Date$/);
+  });
+
+  it('refuses strings over 2048 characters (the snippet keeps one value from filling the queue)', () => {
+    expect(check({ a: 'x'.repeat(2048) }).errors).toEqual([]);
+    expect(check({ a: 'x'.repeat(2049) }).errors).toEqual(['"a": over 2048 chars']);
+  });
+
+  it('rule 4: at most 50 custom attributes per profile, counting earlier calls; reserved ones do not count', () => {
+    const names = Array.from({ length: 48 }, (_, i) => 'old' + i);
+    const { accepted, errors } = check({ old0: 'again', a: 1, b: 2, c: 3, name: 'Ada', email: 'a@b.c', mobile: '1' }, undefined, names);
+    expect(Object.keys(accepted)).toEqual(['old0', 'a', 'b', 'name', 'email', 'mobile']);
+    expect(errors).toEqual(['"c": over 50 custom attributes']);
+    expect(names).toHaveLength(50);
+  });
+
+  it('rule 5: a name keeps its first type, store-wide; Date is its own type', () => {
+    const types: Record<string, Kind> = Object.create(null);
+    expect(check({ n: 1, d: new Date(0), s: 'x' }, types, ['n', 'd', 's']).learned).toBe(true);
+    const again = check({ n: '1', d: 'yesterday', s: new Date(0) }, types);
+    expect(again.accepted).toEqual({});
+    expect(again.errors).toEqual(['"n": type locked to number', '"d": type locked to date', '"s": type locked to string']);
+    expect(check({ n: 2 }, types, ['n']).learned).toBe(false);
+    expect(check({ m: 2 }, types, ['n']).learned).toBe(true);
+  });
+
+  it('later sources win and reserved fields are validated too', () => {
+    const errors: string[] = [];
+    const [accepted] = checkAttributes([{ email: 'shop@x.y', name: 'Shop' }, { email: 'caller@x.y' }], Object.create(null), [], errors);
+    expect({ ...accepted }).toEqual({ email: 'caller@x.y', name: 'Shop' });
+  });
+
+  it('keeps __proto__ as plain data and pollutes nothing', () => {
+    const { accepted, errors } = check(JSON.parse('{"__proto__": {"polluted": 1}, "x": 1}'));
+    expect(errors).toEqual(['"__proto__": not a string, number, boolean or Date']);
+    const ok = checkAttributes([JSON.parse('{"__proto__": "data"}')], Object.create(null), [], []);
+    expect(Object.keys(ok[0])).toEqual(['__proto__']);
+    expect(({} as any).polluted).toBeUndefined();
+    expect(accepted).toEqual({ x: 1 });
+  });
+});
