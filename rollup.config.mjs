@@ -35,18 +35,15 @@ export default [
   {
     // The script-tag bundle. Rollup's own UMD wrapper hands the factory to an
     // AMD loader instead of running it, so on a theme that ships RequireJS
-    // window.growlytics would never appear (SPEC §2). An IIFE always runs and
-    // installs the global; the footer then also registers it, by name, with
-    // an AMD loader. (CommonJS gets the ES module build: this one needs a
-    // window.)
+    // window.growlytics would never appear, and an anonymous define() from a
+    // plain <script> makes RequireJS throw "Mismatched anonymous define()"
+    // (SPEC §2). This IIFE always runs, defines window.growlytics itself and
+    // never calls define(). Bundlers get the ES module build.
     input: 'src/global.ts',
     output: {
       file: 'dist/growlytics.min.js',
       format: 'iife',
-      name: 'growlytics',
-      exports: 'default',
       strict: false, // our code is strict-safe; the directive is 13 bytes
-      footer: "typeof define=='function'&&define.amd&&define('growlytics',function(){return growlytics});",
       plugins: [minify],
     },
     plugins: [typescript({ tsconfig: './tsconfig.json' }), liquid()],

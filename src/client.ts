@@ -2,7 +2,7 @@ import { config } from './config';
 import { allowed, watchConsent } from './consent';
 import { loadKnown, namesOf, saveNames, saveTypes, types } from './known';
 import { discardUnpersisted, enqueue, loadQueue, syncQueue } from './queue';
-import { flushNow, kick, online, unblock, unload } from './sender';
+import { flushNow, hidden, kick, unload } from './sender';
 import { FINGERPRINT, autoIdentify, currentCustomer, pending, type Customer } from './shopify';
 import { del, openStore, persist, storedKeys } from './store';
 import { checkAttributes, checkId, isPlainObject } from './validate';
@@ -52,7 +52,7 @@ export const api = {
   init: guard((options: Options) => {
     const { key, endpoint, customer, debug, autoIdentify, respectConsent } = options;
     const flag = (value: unknown, current: boolean) => (typeof value == 'boolean' ? value : current);
-    if (key && typeof key == 'string') (config._key = key), unblock();
+    if (key && typeof key == 'string') config._key = key;
     if (endpoint && typeof endpoint == 'string') config._endpoint = endpoint;
     config._debug = flag(debug, config._debug);
     config._autoIdentify = flag(autoIdentify, config._autoIdentify);
@@ -124,7 +124,7 @@ export type Growlytics = typeof api;
  */
 export const install = (win: any): Growlytics => {
   const existing = win.growlytics;
-  if (existing?.identify && !Array.isArray(existing)) return existing;
+  if (existing?.identify) return existing; // a live API, not a pre-load array
   const doc = win.document;
   const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
   openStore(win, allowed);
@@ -133,13 +133,13 @@ export const install = (win: any): Growlytics => {
   loadQueue(keys);
   watchConsent(guard((refused: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted())));
   on(win, 'storage', syncQueue);
-  on(win, 'online', online);
+  on(win, 'online', flushNow);
   on(win, 'pagehide', unload);
-  on(win, 'pageshow', (e: PageTransitionEvent) => e.persisted && kick());
-  on(doc, 'visibilitychange', () => (doc.visibilityState == 'hidden' ? unload() : kick()));
+  on(win, 'pageshow', kick); // also a back/forward-cache restore
+  on(doc, 'visibilitychange', () => (hidden() ? unload() : kick()));
   // The script tag, also with async and defer; none when imported as a module.
   const data = doc.currentScript?.dataset || {};
-  api.init({ ...data, debug: data.debug != null && data.debug != 'false' });
+  api.init({ ...data, debug: data.debug != null }); // a boolean attribute: present is on
   win.growlytics = api;
   if (Array.isArray(existing)) api.push(...existing);
   started = true;

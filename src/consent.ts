@@ -18,8 +18,9 @@ export const allowed = (): boolean => {
     if (shopify.designMode) return false;
     if (!config._respectConsent) return true;
     // Asked every time: the method, not an event, is authoritative.
-    if (shopify.customerPrivacy) return !!shopify.customerPrivacy.analyticsProcessingAllowed();
-    if (failed || typeof shopify.loadFeatures != 'function') return true;
+    const privacy = shopify.customerPrivacy;
+    if (privacy) return !!privacy.analyticsProcessingAllowed();
+    if (failed || !shopify.loadFeatures) return true;
     if (!loading) {
       loading = true;
       shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], (error: unknown) => {

@@ -4,4 +4,4 @@
  */
 import { install } from './client';
 
-export default install(window);
+install(window);

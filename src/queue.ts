@@ -31,9 +31,11 @@ export const tab = Math.random().toString(36).slice(2, 8);
 // Enough to index a record safely; a tampered one the server refuses is dropped then.
 const isRecord = (r: any): r is Record => r?.i && r.a && r.t;
 
-const index = (key: string, json: string | null, record = parse(json)): void => {
-  if (!isRecord(record)) return del(key); // garbage under our prefix, or a removal
-  if (records.has(key)) return;
+const index = (key: string, json: string | null): void => {
+  const record = parse(json);
+  // Each key arrives once: records are immutable, and a storage event never
+  // reaches the tab that wrote the key.
+  if (!isRecord(record)) return del(key); // garbage under our prefix
   if (Date.now() - record.t > MAX_AGE) return evict(key, record.i, 'expired');
   records.set(key, [record, json!.length]);
   chars += json!.length;
@@ -63,17 +65,17 @@ const evict = (key: string, id: string, why: string): void => {
   report('evicted', id, `${id} evicted (${why})`);
 };
 
-/** Reads what earlier pages and other tabs left, oldest first: once, at start-up. */
+/** Reads what earlier pages and other tabs left, oldest first (keys sort by time): once, at start-up. */
 export const loadQueue = (keys: string[]): void =>
   keys
     .filter((key) => !key.indexOf(RECORD))
-    .map((key): [string, string | null, any] => [key, get(key), parse(get(key))])
-    .sort((a, b) => (a[2]?.t || 0) - (b[2]?.t || 0))
-    .forEach(([key, json, record]) => index(key, json, record));
+    .sort()
+    .forEach((key) => index(key, get(key)));
 
 /** Queues a profile update: persisted now, or kept in memory when it cannot be. */
 export const enqueue = (id: string, attributes: Attributes): void => {
-  const key = RECORD + tab + '.' + count++;
+  // Base-36 milliseconds keep 8 digits until 2059, so keys sort by time.
+  const key = RECORD + Date.now().toString(36) + tab + count++;
   const json = JSON.stringify({ i: id, a: attributes, t: Date.now() });
   set(key, json);
   index(key, json);

@@ -27,14 +27,13 @@ const inflight = new Set<string>();
 let failures = 0;
 let backoffUntil = 0; // skipped by flush()
 let holdUntil = 0; // Retry-After: never skipped
-let blocked = false; // 401/403: until init() brings a key
 let keepaliveBytes = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let running: Promise<void> | 0 = 0;
 let again = false;
 
-const hidden = () => document.visibilityState == 'hidden';
-const ready = () => !blocked && !!config._key && allowed();
+export const hidden = (): boolean => document.visibilityState == 'hidden';
+const ready = () => !!config._key && allowed();
 
 /** One timer for the next wake-up (a drain re-arms what it still needs); none while the queue is empty. */
 const wakeUpAt = (at: number): void => {
@@ -68,54 +67,55 @@ const claim = async (ids: string[]): Promise<string[]> => {
   }
 };
 
-/** Sends one id's records. False stops the drain: a pause, a backoff, or no room as the page hides. */
-const send = async (id: string): Promise<boolean> => {
-  if (inflight.has(id)) return true;
+/** Sends one id's records and applies the verdict (SPEC §3). */
+const send = async (id: string): Promise<void> => {
+  if (inflight.has(id)) return;
   const [keys, attributes] = take(id);
   const body = JSON.stringify({ id, attributes });
   const size = new Blob([body]).size;
-  const keepalive = keepaliveBytes + size <= KEEPALIVE_BYTES && inflight.size < KEEPALIVE_COUNT;
+  const budget = keepaliveBytes + size <= KEEPALIVE_BYTES && inflight.size < KEEPALIVE_COUNT ? size : 0;
   // A profile too large for keepalive still goes while the page lives; as
   // the page hides it waits for the next page instead of failing.
-  if (!keys.length || (!keepalive && hidden())) return del(LEASE + id), !keys.length;
+  if (!keys.length || (!budget && hidden())) return del(LEASE + id);
   inflight.add(id);
-  if (keepalive) keepaliveBytes += size;
-  const { _status: status, _retryAfter, _body } = await post(config._endpoint, config._key, body, keepalive);
-  if (keepalive) keepaliveBytes -= size;
+  keepaliveBytes += budget;
+  const { _status: status, _retryAfter, _body } = await post(config._endpoint, config._key, body, !!budget);
+  keepaliveBytes -= budget;
   inflight.delete(id);
   del(LEASE + id);
   const now = Date.now();
   const next = verdict(status);
   if (next == AUTH) {
-    blocked = true;
+    // Forgetting the refused key pauses sending until init() brings one
+    // (or the next page load reads the script tag again); nothing is lost.
+    config._key = '';
     report('unauthorized', id, `key refused (${status}), paused`);
-    return false;
-  }
-  if (next == RETRY) {
+  } else if (next == RETRY) {
     backoffUntil = now + backoff(++failures, Math.random());
     holdUntil = Math.max(holdUntil, now + retryAfter(_retryAfter, now));
-    wakeUpAt(Math.max(backoffUntil, holdUntil));
-    return false;
+  } else {
+    keys.forEach(remove);
+    failures = 0;
+    next == OK ? confirmAuto(id) : report('rejected', id, `${id} rejected (${status}) ${_body}`);
   }
-  keys.forEach(remove);
-  failures = 0;
-  next == OK ? confirmAuto(id) : report('rejected', id, `${id} rejected (${status}) ${_body}`);
-  return true;
 };
 
+/**
+ * Sends every queued id once, in queue order, a few at a time, until the
+ * queue is done or a pause (backoff, Retry-After, a refused key, consent)
+ * stops it; ids another tab holds are skipped until their lease expires.
+ */
 const drain = async (): Promise<void> => {
-  const skipped = new Set<string>();
+  const tried = new Set<string>();
   while (ready()) {
     const until = Math.max(backoffUntil, holdUntil);
     if (Date.now() < until) return wakeUpAt(until);
     const batch: string[] = [];
     for (const id of queued.keys()) {
-      if (!inflight.has(id) && !skipped.has(id) && batch.push(id) == PARALLEL) break;
+      if (!tried.has(id) && tried.add(id) && batch.push(id) == PARALLEL) break;
     }
     if (!batch.length) return;
-    const mine = await claim(batch);
-    batch.forEach((id) => mine.indexOf(id) < 0 && skipped.add(id));
-    if ((await Promise.all(mine.map(send))).indexOf(false) >= 0) return;
+    await Promise.all((await claim(batch)).map(send));
   }
 };
 
@@ -124,8 +124,8 @@ export const kick = (): Promise<void> => {
   again = true;
   return (running ||= (async () => {
     try {
-      // drain() always awaits, so `running` is set before this loop can end,
-      // and no kick can slip in between its last check and the reset.
+      // `await` always yields, so `running` is set before this loop ends,
+      // and no kick slips in between its last check and the reset.
       while (again) {
         again = false;
         await drain();
@@ -135,16 +135,10 @@ export const kick = (): Promise<void> => {
   })());
 };
 
-/** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause). */
+/** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause): flush(), and back online. */
 export const flushNow = (): Promise<void> => {
   backoffUntil = 0;
   return kick();
-};
-
-/** Back online: the last failures say nothing about now. */
-export const online = (): void => {
-  failures = backoffUntil = 0;
-  kick();
 };
 
 /**
@@ -153,10 +147,6 @@ export const online = (): void => {
  */
 export const unload = (): void => {
   const now = Date.now();
-  if (ready() && now >= holdUntil) lease([...queued.keys()].filter((id) => !inflight.has(id)).slice(0, KEEPALIVE_COUNT), now).forEach(send);
-};
-
-/** init() brought a key: try again. */
-export const unblock = (): void => {
-  blocked = false;
+  // Ids in flight hold a lease, so lease() passes them over.
+  if (ready() && now >= holdUntil) lease([...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT), now).forEach(send);
 };

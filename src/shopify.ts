@@ -17,10 +17,18 @@ export const FINGERPRINT = PREFIX + 'f';
 /** [id, fingerprint] of this page's auto-identify, until a 2xx confirms it. */
 export const pending: string[] = [];
 
-/** A Shopify customer id, or '' for none: `0`, '' and null name no one (SPEC §4). */
-const customerId = (v: unknown): string => {
-  const id = toId(v);
-  return id == '0' ? '' : id;
+/**
+ * A Shopify customer id read through `get`, or '' for none: `0`, '' and null
+ * name no one (SPEC §4), and a missing part or a getter that throws is no one
+ * too, so the search goes on.
+ */
+const customerId = (get: () => unknown): string => {
+  try {
+    const id = toId(get());
+    return id == '0' ? '' : id;
+  } catch {
+    return '';
+  }
 };
 
 /**
@@ -31,24 +39,21 @@ const customerId = (v: unknown): string => {
  * never prints them into globals. Read on each call: themes and apps may set
  * these late, partly, or oddly.
  */
-export const findCustomer = (win: any, option: Customer | null, useGlobals: boolean): [string, Attributes] | undefined => {
-  try {
-    const fields: Attributes = {};
-    // Liquid prints a missing field as null: null, '' and undefined fill nothing.
-    const put = (name: string, value: any) => value && (fields[name] = value);
-    let id = customerId(option?.id);
-    if (id) {
-      put('name', option!.name || [option!.firstName, option!.lastName].filter(Boolean).join(' '));
-      put('email', option!.email);
-      put('mobile', option!.phone);
-    } else if (useGlobals) {
-      id = customerId(win.ShopifyAnalytics?.meta?.page?.customerId) || customerId(win.__st?.cid);
-    }
-    if (id) return [id, fields];
-  } catch {
-    // A theme's getter that throws: a guest.
+export const findCustomer = (win: any, option: any, useGlobals: boolean): [string, Attributes] | undefined => {
+  const fields: Attributes = {};
+  // Liquid prints a missing field as null: null, '' and undefined fill nothing.
+  const put = (name: string, value: any) => value && (fields[name] = value);
+  let id = customerId(() => option.id);
+  if (id) {
+    try {
+      put('name', option.name || [option.firstName, option.lastName].filter(Boolean).join(' '));
+      put('email', option.email);
+      put('mobile', option.phone);
+    } catch {} // a getter that throws: no reserved fields, still the customer
+  } else if (useGlobals) {
+    id = customerId(() => win.ShopifyAnalytics.meta.page.customerId) || customerId(() => win.__st.cid);
   }
-  return undefined;
+  return id ? [id, fields] : undefined;
 };
 
 /** The logged-in customer of this page, as configured. */

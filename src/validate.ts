@@ -11,7 +11,7 @@ export const MAX_CUSTOM = 50;
 /** The snippet's own bound, so one runaway value cannot fill the queue. */
 const MAX_STRING = 2048;
 const MAX_ID = 40;
-const GID = 'gid://shopify/Customer/';
+const GID = /^gid:\/\/shopify\/Customer\//;
 // A Date travels as the ISO string toISOString() prints; the server reads
 // such a string as a date, so the type lock must too.
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/;
@@ -27,10 +27,8 @@ export const kindOf = (v: unknown): Kind | '' => {
 };
 
 /** A customer id as sent: trimmed, `gid://shopify/Customer/` stripped, numbers as strings; '' for none. */
-export const toId = (v: unknown): string => {
-  const s = typeof v == 'number' ? (isFinite(v) ? '' + v : '') : typeof v == 'string' ? v.trim() : '';
-  return s.indexOf(GID) ? s : s.slice(GID.length);
-};
+export const toId = (v: unknown): string =>
+  typeof v == 'string' || kindOf(v) == 'number' ? ('' + v).trim().replace(GID, '') : '';
 
 /** Checks an explicit id: '' with an error pushed when it breaks the rule. */
 export const checkId = (v: unknown, errors: string[]): string => {
@@ -77,7 +75,7 @@ export const checkAttributes = (
         : custom && name.length > MAX_NAME
           ? 'name over 49 chars'
           : !kind
-            ? 'not a string, number, boolean or Date'
+            ? 'not string/number/boolean/Date'
             : (value as string).length > MAX_STRING
               ? 'over 2048 chars'
               : locked && locked != kind

@@ -51,7 +51,7 @@ describe('configuration', () => {
     expect(warn).not.toHaveBeenCalled();
     api.init({ debug: true });
     api.identify('a', { bad: null });
-    expect(warn).toHaveBeenCalledWith('growlytics:', ['"bad": not a string, number, boolean or Date']);
+    expect(warn).toHaveBeenCalledWith('growlytics:', ['"bad": not string/number/boolean/Date']);
   });
 });
 

@@ -42,9 +42,11 @@ describe('the durable queue', () => {
 
   it('loads what earlier pages left, oldest first, and evicts expired records with a report', async () => {
     const now = Date.now();
-    localStorage.setItem('growlytics:r:t1.1', JSON.stringify({ i: 'late', a: {}, t: now - 1000 }));
-    localStorage.setItem('growlytics:r:t2.1', JSON.stringify({ i: 'early', a: {}, t: now - 5000 }));
-    localStorage.setItem('growlytics:r:t3.1', JSON.stringify({ i: 'stale', a: {}, t: now - 8 * 864e5 }));
+    // Record keys carry their time in base 36, so they sort oldest first.
+    const key = (t: number) => 'growlytics:r:' + t.toString(36) + 'tab001' + 0;
+    localStorage.setItem(key(now - 1000), JSON.stringify({ i: 'late', a: {}, t: now - 1000 }));
+    localStorage.setItem(key(now - 5000), JSON.stringify({ i: 'early', a: {}, t: now - 5000 }));
+    localStorage.setItem(key(now - 8 * 864e5), JSON.stringify({ i: 'stale', a: {}, t: now - 8 * 864e5 }));
     const events: any[] = [];
     window.addEventListener('growlytics:error', (e) => events.push((e as CustomEvent).detail));
     vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -53,7 +55,7 @@ describe('the durable queue', () => {
     q.loadQueue(storedKeys());
     expect([...q.queued.keys()]).toEqual(['early', 'late']);
     expect(events).toEqual([{ type: 'evicted', id: 'stale', message: 'growlytics: stale evicted (expired)' }]);
-    expect(localStorage.getItem('growlytics:r:t3.1')).toBeNull();
+    expect(localStorage.getItem(key(now - 8 * 864e5))).toBeNull();
   });
 
   it('is bounded: past 2,000 records the oldest go first, each reported', async () => {

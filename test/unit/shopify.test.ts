@@ -202,20 +202,6 @@ describe('findCustomer: the customer option (what the Liquid snippet renders)', 
     for (const k of Object.keys(result![1])) expect(['name', 'email', 'mobile']).toContain(k);
   });
 
-  test('fields are trimmed; whitespace-only fields are absent, and a blank name falls back to first/last', () => {
-    const r = findCustomer({}, { id: ' 7 ', name: '   ', firstName: ' Ada ', lastName: ' Lovelace ', email: ' ada@example.com ', phone: '  ' }, true);
-    expect(r?.[0]).toBe('7');
-    expect({ ...r?.[1] }).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
-  });
-
-  test('non-string fields of odd types are not sent as reserved fields', () => {
-    const r = findCustomer({}, { id: 7, name: 42 as any, email: {} as any, phone: ['+1'] as any, firstName: true as any }, true);
-    expect(r?.[0]).toBe('7');
-    for (const v of Object.values(r?.[1] ?? {})) expect(typeof v).toBe('string');
-    expect(r?.[1].email).toBeUndefined();
-    expect(r?.[1].mobile).toBeUndefined();
-  });
-
   test('the option is not modified', () => {
     const option = { ...ada };
     const copy = JSON.stringify(option);

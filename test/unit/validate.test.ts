@@ -92,7 +92,7 @@ describe('checkAttributes', () => {
     const { accepted, errors } = check({ ok: 1, nul: null, obj: {}, arr: [1], fn: () => 1, nan: NaN, inf: -Infinity, big: 1n });
     expect(accepted).toEqual({ ok: 1 });
     expect(errors).toHaveLength(7);
-    for (const e of errors) expect(e).toMatch(/^"(nul|obj|arr|fn|nan|inf|big)": not a string, number, boolean or Date$/);
+    for (const e of errors) expect(e).toMatch(/^"(nul|obj|arr|fn|nan|inf|big)": not string\/number\/boolean\/Date$/);
   });
 
   it('refuses strings over 2048 characters (the snippet keeps one value from filling the queue)', () => {
@@ -126,7 +126,7 @@ describe('checkAttributes', () => {
 
   it('keeps __proto__ as plain data and pollutes nothing', () => {
     const { accepted, errors } = check(JSON.parse('{"__proto__": {"polluted": 1}, "x": 1}'));
-    expect(errors).toEqual(['"__proto__": not a string, number, boolean or Date']);
+    expect(errors).toEqual(['"__proto__": not string/number/boolean/Date']);
     const ok = checkAttributes([JSON.parse('{"__proto__": "data"}')], Object.create(null), [], []);
     expect(Object.keys(ok[0])).toEqual(['__proto__']);
     expect(({} as any).polluted).toBeUndefined();
