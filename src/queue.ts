@@ -1,6 +1,6 @@
 import { report } from './report';
 import { PREFIX, del, get, memory, parse, set } from './store';
-import { MAX_CUSTOM, RESERVED, type Attributes } from './validate';
+import { MAX_CUSTOM, RESERVED, isPlainObject, type Attributes } from './validate';
 
 /** One accepted call for one id; immutable once stored. */
 type Record = { i: string; a: Attributes; t: number };
@@ -28,8 +28,8 @@ let count = 0;
 /** This tab's name, in its record keys and leases. */
 export const tab = Math.random().toString(36).slice(2, 8);
 
-// Enough to index a record safely; a tampered one the server refuses is dropped then.
-const isRecord = (r: any): r is Record => r?.i && r.a && r.t;
+// A record as enqueue() writes it; anything else under our prefix is garbage.
+const isRecord = (r: any): r is Record => typeof r?.i == 'string' && r.i && isPlainObject(r.a) && r.t > 0;
 
 const index = (key: string, json: string | null): void => {
   const record = parse(json);

@@ -44,26 +44,26 @@ const wakeUpAt = (at: number): void => {
 /**
  * Leases the ids no tab is sending: a lease is its expiry time. This tab
  * holds a lease only while it sends (it deletes it after), and it never
- * sends an id twice at once, so any live lease means "busy".
+ * sends an id twice at once, so any live lease means "busy". A lease further
+ * ahead than one can be (the clock went back) is void.
  */
 const lease = (ids: string[], now: number): string[] =>
   ids.filter((id) => {
     const until = +get(LEASE + id)!;
-    return until > now ? wakeUpAt(until) : (set(LEASE + id, now + LEASE_MS + ''), true);
+    return until > now && until <= now + LEASE_MS ? wakeUpAt(until) : (set(LEASE + id, now + LEASE_MS + ''), true);
   });
 
 const claim = async (ids: string[]): Promise<string[]> => {
-  const now = Date.now();
   try {
-    // The lock makes read-then-write of leases atomic across tabs.
-    return await navigator.locks.request(PREFIX, { ifAvailable: true }, (lock) =>
-      lock ? lease(ids, now) : (wakeUpAt(now + 500), []),
-    );
+    // The lock makes read-then-write of leases atomic across tabs. It is
+    // held only for that synchronous step, so waiting for it costs
+    // microseconds: no need for ifAvailable and a retry timer.
+    return await navigator.locks.request(PREFIX, () => lease(ids, Date.now()));
   } catch {
     // No Web Locks (Safari < 15.4, insecure origins, sandboxed frames): the
     // lease alone. Two tabs claiming in the same instant may both send; a
     // repeat is harmless to an upsert (SPEC §3: at least once).
-    return lease(ids, now);
+    return lease(ids, Date.now());
   }
 };
 
@@ -137,7 +137,8 @@ export const kick = (): Promise<void> => {
 
 /** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause): flush(), and back online. */
 export const flushNow = (): Promise<void> => {
-  backoffUntil = 0;
+  // The failures so far say nothing about now (back online: a fresh start).
+  failures = backoffUntil = 0;
   return kick();
 };
 

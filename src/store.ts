@@ -37,10 +37,11 @@ export const set = (key: string, value: string): void => {
   memory.set(key, value);
 };
 
+/** Deletes a value; localStorage is left as it is while persisting is not allowed (the theme editor shares the live store's origin). */
 export const del = (key: string): void => {
   memory.delete(key);
   try {
-    storage!.removeItem(key);
+    if (canPersist()) storage!.removeItem(key);
   } catch {}
 };
 
