@@ -1,0 +1,119 @@
+// The demo page's own script (the "theme code"): it drives the Growlytics API
+// from the form, shows what comes back, and plays the store's consent banner.
+(function () {
+  var $ = function (id) { return document.getElementById(id); };
+
+  // The bundle loads async; until then window.growlytics is the pre-load array.
+  function api() {
+    var g = window.growlytics;
+    return g && typeof g.identify === 'function' ? g : null;
+  }
+  function show(value) {
+    $('result').textContent = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  }
+
+  function attributes() {
+    var a = {};
+    if ($('attr-plan').value) a.plan = $('attr-plan').value;
+    if ($('attr-orders').value !== '') a.orders = Number($('attr-orders').value);
+    a.vip = $('attr-vip').checked;
+    if ($('attr-signup').value) a.signup = new Date($('attr-signup').value + 'T00:00:00Z');
+    switch ($('attr-invalid').value) {
+      case 'object': a.prefs = { color: 'red' }; break;
+      case 'array': a.tags = ['a', 'b']; break;
+      case 'null': a.referrer = null; break;
+      case 'nan': a.score = NaN; break;
+      case 'long': a['n'.repeat(50)] = 'too long'; break;
+    }
+    return a;
+  }
+
+  $('identify-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var id = $('id').value.trim() || undefined; // empty: the logged-in customer
+    var g = api();
+    if (g) {
+      show(g.identify(id, attributes()));
+    } else {
+      window.growlytics = window.growlytics || [];
+      window.growlytics.push(['identify', id, attributes()]);
+      show('The library has not loaded yet: the call waits in the pre-load queue.');
+    }
+    refreshStorage();
+  });
+  $('flush').addEventListener('click', function () {
+    var g = api();
+    if (!g) return show('The library has not loaded yet.');
+    show('flushing…');
+    g.flush().then(function () { show('flush() resolved'); refreshStorage(); });
+  });
+  $('reset').addEventListener('click', function () {
+    var g = api();
+    if (g) g.reset();
+    show('reset(): the current customer is forgotten');
+    refreshStorage();
+  });
+
+  var errors = [];
+  window.addEventListener('growlytics:error', function (e) {
+    errors.unshift(new Date().toLocaleTimeString() + ' ' + JSON.stringify(e.detail));
+    $('errors').textContent = errors.slice(0, 20).join('\n');
+  });
+
+  // What the snippet keeps in this browser. Reading storage can throw
+  // (sandboxed frames, blocked storage): show that instead.
+  function refreshStorage() {
+    var lines = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var k = localStorage.key(i);
+        if (k && k.indexOf('growlytics:') === 0) lines.push(k + ' = ' + localStorage.getItem(k));
+      }
+    } catch (err) {
+      lines.push('localStorage unavailable: ' + err.message);
+    }
+    $('storage').textContent = lines.sort().join('\n') || '(empty)';
+  }
+  refreshStorage();
+  setInterval(refreshStorage, 1000);
+
+  // --- Consent banner: the store's, built on the Customer Privacy API -------
+  var Shopify = window.Shopify || {};
+  if (!Shopify.customerPrivacy && !Shopify.loadFeatures) return; // store does not collect consent
+
+  function status(text) { $('consent-status').textContent = text; }
+  function describe(privacy) {
+    var c = privacy.currentVisitorConsent();
+    status('analyticsProcessingAllowed(): ' + privacy.analyticsProcessingAllowed() +
+      ' · currentVisitorConsent(): ' + JSON.stringify(c));
+  }
+  function withPrivacy(cb) {
+    if (Shopify.customerPrivacy) return cb(Shopify.customerPrivacy);
+    Shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], function (error) {
+      if (error) return status('The Customer Privacy API failed to load: ' + error.message);
+      cb(Shopify.customerPrivacy);
+    });
+  }
+  function decide(allow) {
+    withPrivacy(function (privacy) {
+      privacy.setTrackingConsent({ analytics: allow, marketing: allow, preferences: allow, sale_of_data: allow }, function () {
+        $('consent-banner').hidden = true;
+        describe(privacy);
+      });
+    });
+  }
+
+  withPrivacy(function (privacy) {
+    describe(privacy);
+    if (privacy.shouldShowBanner()) $('consent-banner').hidden = false;
+  });
+  $('consent-accept').addEventListener('click', function () { decide(true); });
+  $('consent-decline').addEventListener('click', function () { decide(false); });
+  $('consent-forget').addEventListener('click', function () {
+    document.cookie = '_tracking_consent_demo=; path=/; max-age=0';
+    location.reload();
+  });
+  document.addEventListener('visitorConsentCollected', function (e) {
+    status('visitorConsentCollected: ' + JSON.stringify(e.detail));
+  });
+})();
