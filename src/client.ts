@@ -38,8 +38,6 @@ const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A)
   } catch {}
 };
 
-let started = false;
-
 /** Identifies the logged-in customer when their profile changed (SPEC §4). */
 const identifyCustomer = () => {
   const id = config._autoIdentify && autoIdentify(api.reset);
@@ -59,7 +57,7 @@ export const api = {
     config._respectConsent = flag(respectConsent, config._respectConsent);
     if (customer !== undefined) {
       config._customer = isPlainObject(customer) ? customer : null;
-      if (config._customer) (config._useGlobals = true), started && identifyCustomer();
+      if (config._customer) (config._useGlobals = true), identifyCustomer();
     }
     kick();
   }),
@@ -119,8 +117,9 @@ export type Growlytics = typeof api;
  * Returns the page's one snippet, setting it up on first use: opens storage
  * and the queue, listens to the page, applies the script tag's `data-*`
  * configuration, replays a pre-load command queue in order, then identifies
- * the logged-in customer (init's kick sends what earlier pages left). A
- * second copy of the bundle finds the live API and leaves it alone.
+ * a customer the Shopify globals name, or resets after a logout (init's
+ * kick sends what earlier pages left). A second copy of the bundle finds
+ * the live API and leaves it alone.
  */
 export const install = (win: any): Growlytics => {
   const existing = win.growlytics;
@@ -132,7 +131,8 @@ export const install = (win: any): Growlytics => {
   loadKnown(keys);
   loadQueue(keys);
   watchConsent(guard((refused: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted())));
-  on(win, 'storage', syncQueue);
+  // A removal may be another tab's lease or records going: what waited on them can go now.
+  on(win, 'storage', (e: StorageEvent) => (syncQueue(e), e.newValue || kick()));
   on(win, 'online', flushNow);
   on(win, 'pagehide', unload);
   on(win, 'pageshow', kick); // also a back/forward-cache restore
@@ -142,7 +142,7 @@ export const install = (win: any): Growlytics => {
   api.init({ ...data, debug: data.debug != null }); // a boolean attribute: present is on
   win.growlytics = api;
   if (Array.isArray(existing)) api.push(...existing);
-  started = true;
-  identifyCustomer();
+  // An init that brought a customer identified them already.
+  config._customer || identifyCustomer();
   return api;
 };

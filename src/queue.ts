@@ -2,8 +2,8 @@ import { report } from './report';
 import { PREFIX, del, get, memory, parse, set } from './store';
 import { MAX_CUSTOM, RESERVED, isPlainObject, type Attributes } from './validate';
 
-/** One accepted call for one id; immutable once stored. */
-type Record = { i: string; a: Attributes; t: number };
+/** One accepted call for one id; immutable once stored. `_size` (its JSON length) is added in memory only. */
+type Record = { i: string; a: Attributes; t: number; _size: number };
 
 const RECORD = PREFIX + 'r:';
 // Generous bounds (SPEC §3: hundreds of profiles) that still leave the
@@ -21,8 +21,8 @@ const MAX_AGE = 7 * 864e5;
  */
 /** id -> its record keys, oldest first. Insertion order is queue order. */
 export const queued = new Map<string, string[]>();
-/** key -> [record, size], oldest first. */
-const records = new Map<string, [Record, number]>();
+/** key -> record, oldest first. */
+const records = new Map<string, Record>();
 let chars = 0;
 let count = 0;
 /** This tab's name, in its record keys and leases. */
@@ -37,12 +37,12 @@ const index = (key: string, json: string | null): void => {
   // reaches the tab that wrote the key.
   if (!isRecord(record)) return del(key); // garbage under our prefix
   if (Date.now() - record.t > MAX_AGE) return evict(key, record.i, 'expired');
-  records.set(key, [record, json!.length]);
-  chars += json!.length;
+  records.set(key, record);
+  chars += record._size = json!.length;
   const keys = queued.get(record.i);
   keys ? keys.push(key) : queued.set(record.i, [key]);
   // Oldest out first, each reported: only past the bound is anything lost.
-  for (const [old, [{ i }]] of records) {
+  for (const [old, { i }] of records) {
     if (records.size <= MAX_RECORDS && chars <= MAX_CHARS) break;
     evict(old, i, 'full');
   }
@@ -50,14 +50,14 @@ const index = (key: string, json: string | null): void => {
 
 /** Deletes a record, delivered or dropped, from storage and the index. */
 export const remove = (key: string): void => {
-  const entry = records.get(key);
+  const record = records.get(key);
   del(key);
-  if (!entry) return;
+  if (!record) return;
   records.delete(key);
-  chars -= entry[1];
-  const keys = queued.get(entry[0].i)!;
+  chars -= record._size;
+  const keys = queued.get(record.i)!;
   keys.splice(keys.indexOf(key), 1);
-  keys.length || queued.delete(entry[0].i);
+  keys.length || queued.delete(record.i);
 };
 
 const evict = (key: string, id: string, why: string): void => {
@@ -87,11 +87,13 @@ export const enqueue = (id: string, attributes: Attributes): void => {
  * 2xx confirms exactly that.
  */
 export const take = (id: string): [string[], Attributes] => {
-  const keys = (queued.get(id) || []).slice();
+  // A record another tab delivered may still be in this index until its
+  // storage event arrives: what storage no longer holds is not sent again.
+  const keys = (queued.get(id) || []).slice().filter((key) => get(key) || remove(key));
   const merged: Attributes = Object.create(null);
   let custom = 0;
   for (const key of keys) {
-    const attributes = records.get(key)![0].a;
+    const attributes = records.get(key)!.a;
     for (const name of Object.keys(attributes)) {
       if (name in merged || RESERVED.indexOf(name) >= 0 || ++custom <= MAX_CUSTOM) merged[name] = attributes[name];
     }

@@ -1,7 +1,7 @@
-/** What to do after an answer (numbers, not strings: they minify). */
+/** What to do after an answer: numbers (they minify), ordered so the sender can compare. */
 export const OK = 0;
-export const RETRY = 1;
-export const DROP = 2;
+export const DROP = 1;
+export const RETRY = 2;
 export const AUTH = 3;
 export type Verdict = typeof OK | typeof RETRY | typeof DROP | typeof AUTH;
 

@@ -82,7 +82,6 @@ const send = async (id: string): Promise<void> => {
   const { _status: status, _retryAfter, _body } = await post(config._endpoint, config._key, body, !!budget);
   keepaliveBytes -= budget;
   inflight.delete(id);
-  del(LEASE + id);
   const now = Date.now();
   const next = verdict(status);
   if (next == AUTH) {
@@ -98,6 +97,9 @@ const send = async (id: string): Promise<void> => {
     failures = 0;
     next == OK ? confirmAuto(id) : report('rejected', id, `${id} rejected (${status}) ${_body}`);
   }
+  // Last: a tab that sees the lease gone sees the records gone too (one
+  // storage area's changes reach other tabs in order).
+  del(LEASE + id);
 };
 
 /**
@@ -148,6 +150,8 @@ export const flushNow = (): Promise<void> => {
  */
 export const unload = (): void => {
   const now = Date.now();
-  // Ids in flight hold a lease, so lease() passes them over.
-  if (ready() && now >= holdUntil) lease([...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT), now).forEach(send);
+  // Ids in flight hold a lease, so lease() passes them over. Offline, a
+  // request could only fail after this page is gone, leaving its lease to
+  // delay the next page: leave the queue to that page instead.
+  if (ready() && now >= holdUntil && navigator.onLine) lease([...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT), now).forEach(send);
 };

@@ -18,8 +18,11 @@ export const post = async (url: string, key: string, body: string, keepalive: bo
       // Safari < 16 has no AbortSignal.timeout: there the browser's own timeout applies.
       signal: AbortSignal.timeout?.(TIMEOUT),
     });
-    // The body is read only for errors: the console shows the server's details.
-    return { _status: res.status, _retryAfter: res.headers.get('retry-after'), _body: res.ok ? '' : await res.text() };
+    // Always read the body: Chromium counts a keepalive request against its
+    // 64 KiB quota until its response body is consumed, so an unread 200
+    // would make the next keepalive requests fail. On errors the console
+    // shows it: the server's details.
+    return { _status: res.status, _retryAfter: res.headers.get('retry-after'), _body: await res.text() };
   } catch {
     return { _status: 0 };
   }

@@ -23,7 +23,7 @@ export const kindOf = (v: unknown): Kind | '' => {
     ? ISO_DATE.test(v as string) ? 'date' : type
     : type == 'boolean' || (type == 'number' && isFinite(v as number))
       ? type
-      : v instanceof Date && isFinite(+v) ? 'date' : '';
+      : v instanceof Date && isFinite(v as any) ? 'date' : '';
 };
 
 /** A customer id as sent: trimmed, `gid://shopify/Customer/` stripped, numbers as strings; '' for none. */
