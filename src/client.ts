@@ -1,9 +1,9 @@
-import { config } from './config';
+import { OPTIONS, config } from './config';
 import { allowed, watchConsent } from './consent';
 import { loadKnown, namesOf, saveNames, saveTypes, types } from './known';
 import { discardUnpersisted, enqueue, loadQueue, syncQueue } from './queue';
 import { flushNow, hidden, kick, unload } from './sender';
-import { FINGERPRINT, autoIdentify, currentCustomer, pending, type Customer } from './shopify';
+import { FINGERPRINT, autoIdentify, currentCustomer, type Customer } from './shopify';
 import { del, openStore, persist, storedKeys } from './store';
 import { checkAttributes, checkId, isPlainObject } from './validate';
 
@@ -40,7 +40,7 @@ const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A)
 
 /** Identifies the logged-in customer when their profile changed (SPEC §4). */
 const identifyCustomer = () => {
-  const id = config._autoIdentify && autoIdentify(api.reset);
+  const id = config.autoIdentify && autoIdentify(api.reset);
   if (id) api.identify(id);
 };
 
@@ -48,13 +48,12 @@ const identifyCustomer = () => {
 export const api = {
   /** Configures the snippet; a later call overrides. Never throws. */
   init: guard((options: Options) => {
-    const { key, endpoint, customer, debug, autoIdentify, respectConsent } = options;
-    const flag = (value: unknown, current: boolean) => (typeof value == 'boolean' ? value : current);
-    if (key && typeof key == 'string') config._key = key;
-    if (endpoint && typeof endpoint == 'string') config._endpoint = endpoint;
-    config._debug = flag(debug, config._debug);
-    config._autoIdentify = flag(autoIdentify, config._autoIdentify);
-    config._respectConsent = flag(respectConsent, config._respectConsent);
+    for (const name of OPTIONS) {
+      const value = options[name];
+      // Same type as the default, and no empty key or endpoint; anything else is ignored.
+      if (typeof value == typeof config[name] && value !== '') (config as any)[name] = value;
+    }
+    const customer = options.customer;
     if (customer !== undefined) {
       config._customer = isPlainObject(customer) ? customer : null;
       if (config._customer) (config._useGlobals = true), identifyCustomer();
@@ -73,15 +72,19 @@ export const api = {
       if (attributes != null && !isPlainObject(attributes)) errors.push('attributes: not a plain object');
       else if (target) {
         const names = namesOf(target);
+        const counted = names.length;
         // Reserved fields go only into the logged-in customer's own profile,
         // and the caller's values win over them.
-        const [profile, learned] = checkAttributes(
+        const [profile, locking] = checkAttributes(
           [found?.[0] == target ? found[1] : {}, attributes || {}],
           types,
           names,
           errors,
         );
-        if (learned) saveTypes(), saveNames(target);
+        // Each key is rewritten only when it changed: a new id with known
+        // attribute names costs one small write, not a rewrite of the type lock.
+        if (locking) saveTypes();
+        if (names.length > counted) saveNames(target);
         enqueue(target, profile);
         kick();
         queued = true;
@@ -89,7 +92,7 @@ export const api = {
     } catch {
       errors.push('attributes: unreadable');
     }
-    if (config._debug && errors.length) console.warn('growlytics:', errors);
+    if (config.debug && errors.length) console.warn('growlytics:', errors);
     return { queued, errors };
   },
 
@@ -100,7 +103,6 @@ export const api = {
   reset: guard(() => {
     config._customer = null;
     config._useGlobals = false;
-    pending.length = 0;
     del(FINGERPRINT);
   }),
 

@@ -16,7 +16,7 @@ export const allowed = (): boolean => {
   const shopify = (window as any).Shopify || {};
   try {
     if (shopify.designMode) return false;
-    if (!config._respectConsent) return true;
+    if (!config.respectConsent) return true;
     // Asked every time: the method, not an event, is authoritative.
     const privacy = shopify.customerPrivacy;
     if (privacy) return !!privacy.analyticsProcessingAllowed();

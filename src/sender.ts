@@ -2,8 +2,7 @@ import { config } from './config';
 import { allowed } from './consent';
 import { queued, remove, take } from './queue';
 import { report } from './report';
-import { AUTH, OK, RETRY, backoff, retryAfter, verdict } from './retry';
-import { confirmAuto } from './shopify';
+import { AUTH, RETRY, backoff, retryAfter, verdict } from './retry';
 import { PREFIX, del, get, set } from './store';
 import { post } from './transport';
 
@@ -25,20 +24,26 @@ const KEEPALIVE_COUNT = 8;
  */
 const inflight = new Set<string>();
 let failures = 0;
-let backoffUntil = 0; // skipped by flush()
-let holdUntil = 0; // Retry-After: never skipped
+let pausedUntil = 0; // backoff or Retry-After, whichever ends later
+let holdUntil = 0; // Retry-After alone: flush() skips the backoff, never this
 let keepaliveBytes = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
+let wakeAt = 0;
 let running: Promise<void> | 0 = 0;
 let again = false;
 
 export const hidden = (): boolean => document.visibilityState == 'hidden';
-const ready = () => !!config._key && allowed();
+const ready = () => !!config.key && allowed();
 
-/** One timer for the next wake-up (a drain re-arms what it still needs); none while the queue is empty. */
+/** One timer, for the earliest wake-up asked for (a drain asks again for what it still needs); none while the queue is empty. */
 const wakeUpAt = (at: number): void => {
+  if (!queued.size || (timer && wakeAt <= at)) return;
   clearTimeout(timer);
-  if (queued.size) timer = setTimeout(kick, at - Date.now());
+  wakeAt = at;
+  timer = setTimeout(() => {
+    timer = undefined;
+    kick();
+  }, at - Date.now());
 };
 
 /**
@@ -79,7 +84,7 @@ const send = async (id: string): Promise<void> => {
   if (!keys.length || (!budget && hidden())) return del(LEASE + id);
   inflight.add(id);
   keepaliveBytes += budget;
-  const { _status: status, _retryAfter, _body } = await post(config._endpoint, config._key, body, !!budget);
+  const { _status: status, _retryAfter, _body } = await post(config.endpoint, config.key, body, !!budget);
   keepaliveBytes -= budget;
   inflight.delete(id);
   const now = Date.now();
@@ -87,15 +92,15 @@ const send = async (id: string): Promise<void> => {
   if (next == AUTH) {
     // Forgetting the refused key pauses sending until init() brings one
     // (or the next page load reads the script tag again); nothing is lost.
-    config._key = '';
-    report('unauthorized', id, `key refused (${status}), paused`);
+    config.key = '';
+    report('unauthorized', id, `key refused (${status})`);
   } else if (next == RETRY) {
-    backoffUntil = now + backoff(++failures, Math.random());
     holdUntil = Math.max(holdUntil, now + retryAfter(_retryAfter, now));
+    wakeUpAt((pausedUntil = Math.max(holdUntil, now + backoff(++failures, Math.random()))));
   } else {
     keys.forEach(remove);
     failures = 0;
-    next == OK ? confirmAuto(id) : report('rejected', id, `${id} rejected (${status}) ${_body}`);
+    if (next) report('rejected', id, `${id} rejected (${status}) ${_body}`);
   }
   // Last: a tab that sees the lease gone sees the records gone too (one
   // storage area's changes reach other tabs in order).
@@ -103,22 +108,20 @@ const send = async (id: string): Promise<void> => {
 };
 
 /**
- * Sends every queued id once, in queue order, a few at a time, until the
- * queue is done or a pause (backoff, Retry-After, a refused key, consent)
- * stops it; ids another tab holds are skipped until their lease expires.
+ * Sends every queued id once, in queue order, up to 6 at a time (a sliding
+ * window: one slow answer does not hold the others), until the queue is done
+ * or a pause (backoff, Retry-After, a refused key, consent) stops it. The
+ * workers share one live iterator of the queue, which also meets ids queued
+ * meanwhile. Ids another tab holds are skipped until their lease expires.
  */
 const drain = async (): Promise<void> => {
-  const tried = new Set<string>();
-  while (ready()) {
-    const until = Math.max(backoffUntil, holdUntil);
-    if (Date.now() < until) return wakeUpAt(until);
-    const batch: string[] = [];
-    for (const id of queued.keys()) {
-      if (!tried.has(id) && tried.add(id) && batch.push(id) == PARALLEL) break;
+  const ids = queued.keys();
+  const worker = async (): Promise<void> => {
+    for (let next; ready() && Date.now() >= pausedUntil && !(next = ids.next()).done; ) {
+      await Promise.all((await claim([next.value])).map(send));
     }
-    if (!batch.length) return;
-    await Promise.all((await claim(batch)).map(send));
-  }
+  };
+  await Promise.all([...Array(PARALLEL)].map(worker));
 };
 
 /** Starts the drain, or asks the running one to look again. Never rejects. */
@@ -140,7 +143,8 @@ export const kick = (): Promise<void> => {
 /** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause): flush(), and back online. */
 export const flushNow = (): Promise<void> => {
   // The failures so far say nothing about now (back online: a fresh start).
-  failures = backoffUntil = 0;
+  failures = 0;
+  pausedUntil = holdUntil;
   return kick();
 };
 

@@ -12,10 +12,8 @@ export type Customer = {
   phone?: string | null;
 };
 
-/** Hash of the last auto-identified profile delivered from this browser. */
+/** Hash of the last auto-identified profile this browser queued (durably: it will be delivered). */
 export const FINGERPRINT = PREFIX + 'f';
-/** [id, fingerprint] of this page's auto-identify, until a 2xx confirms it. */
-export const pending: string[] = [];
 
 /**
  * A Shopify customer id read through `get`, or '' for none: `0`, '' and null
@@ -43,7 +41,8 @@ export const findCustomer = (win: any, option: any, useGlobals: boolean): [strin
   const fields: Attributes = {};
   // Liquid prints a missing field as null: null, '' and undefined fill nothing.
   const put = (name: string, value: any) => value && (fields[name] = value);
-  let id = customerId(() => option.id);
+  // Optional chaining, not a caught TypeError: on a guest page this runs on every identify.
+  let id = customerId(() => option?.id);
   if (id) {
     try {
       put('name', option.name || [option.firstName, option.lastName].filter(Boolean).join(' '));
@@ -51,7 +50,7 @@ export const findCustomer = (win: any, option: any, useGlobals: boolean): [strin
       put('mobile', option.phone);
     } catch {} // a getter that throws: no reserved fields, still the customer
   } else if (useGlobals) {
-    id = customerId(() => win.ShopifyAnalytics.meta.page.customerId) || customerId(() => win.__st.cid);
+    id = customerId(() => win.ShopifyAnalytics?.meta?.page?.customerId) || customerId(() => win.__st?.cid);
   }
   return id ? [id, fields] : undefined;
 };
@@ -68,19 +67,15 @@ export const fingerprint = (s: string): string => {
 
 /**
  * Auto-identify (SPEC §4): the id to identify when the logged-in customer's
- * profile differs from the one last delivered, '' when unchanged or a
- * guest; `logout()` when a customer seen before is gone.
+ * profile differs from the one last queued from this browser, '' when
+ * unchanged or a guest; `logout()` when a customer seen before is gone. The
+ * fingerprint is taken at queue time: the durable queue delivers it, and a
+ * page that reloads before the request ends then adds no second one.
  */
 export const autoIdentify = (logout: () => void): string => {
   const found = currentCustomer();
   const last = get(FINGERPRINT);
   if (!found) return last && logout(), '';
-  pending[0] = found[0];
-  pending[1] = fingerprint(JSON.stringify(found));
-  return pending[1] != last ? found[0] : '';
-};
-
-/** A 2xx for `id`: if it carried the auto-identified profile, remember its fingerprint. */
-export const confirmAuto = (id: string): void => {
-  if (id == pending[0]) set(FINGERPRINT, pending[1]);
+  const print = fingerprint(JSON.stringify(found));
+  return print == last ? '' : (set(FINGERPRINT, print), found[0]);
 };

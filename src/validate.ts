@@ -50,8 +50,7 @@ export const isPlainObject = (v: unknown): v is object => {
  * (custom names already counted for this id) are updated with what is
  * accepted. Each rejected attribute adds one error naming it and the rule.
  * Returns the accepted attributes in a null-prototype object (so a
- * `__proto__` name is plain data), and whether `types` or `names` learned
- * something to save.
+ * `__proto__` name is plain data), and whether a name's type got locked.
  * A getter that throws is left to the caller's catch.
  */
 export const checkAttributes = (
@@ -61,7 +60,7 @@ export const checkAttributes = (
   errors: string[],
 ): [Attributes, boolean] => {
   const accepted: Attributes = Object.create(null);
-  let learned = false;
+  let locking = false;
   for (const source of sources) {
     for (const name of Object.keys(source)) {
       const value = (source as Record<string, unknown>)[name];
@@ -72,7 +71,7 @@ export const checkAttributes = (
       const locked = types[name];
       const rule = !name
         ? 'empty name'
-        : custom && name.length > MAX_NAME
+        : name.length > MAX_NAME // reserved names are short: no need to except them
           ? 'name over 49 chars'
           : !kind
             ? 'not string/number/boolean/Date'
@@ -87,11 +86,11 @@ export const checkAttributes = (
         errors.push(`"${name}": ${rule}`);
       } else {
         if (isNew) names.push(name);
-        learned ||= isNew || !locked;
+        locking ||= !locked;
         types[name] = kind as Kind;
         accepted[name] = value instanceof Date ? value.toISOString() : (value as Value);
       }
     }
   }
-  return [accepted, learned];
+  return [accepted, locking];
 };

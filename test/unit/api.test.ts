@@ -25,22 +25,22 @@ describe('configuration', () => {
   it('has the SPEC defaults', async () => {
     const { install, config } = await load();
     install(window);
-    expect(config._key).toBe('');
-    expect(config._endpoint).toBe('https://dc.growlytics.in/track/user');
-    expect(config._debug).toBe(false);
-    expect(config._autoIdentify).toBe(true);
-    expect(config._respectConsent).toBe(true);
+    expect(config.key).toBe('');
+    expect(config.endpoint).toBe('https://dc.growlytics.in/track/user');
+    expect(config.debug).toBe(false);
+    expect(config.autoIdentify).toBe(true);
+    expect(config.respectConsent).toBe(true);
   });
 
   it('init sets each option, a later call overrides, wrong types and unknown options are ignored', async () => {
     const { install, config } = await load();
     const api = install(window);
     api.init({ key: 'k1', endpoint: 'http://127.0.0.1:1/track/user', debug: true, autoIdentify: false, respectConsent: false, extra: 1 } as any);
-    expect([config._key, config._endpoint, config._debug, config._autoIdentify, config._respectConsent]).toEqual([
+    expect([config.key, config.endpoint, config.debug, config.autoIdentify, config.respectConsent]).toEqual([
       'k1', 'http://127.0.0.1:1/track/user', true, false, false,
     ]);
     api.init({ key: 'k2', debug: 'yes', endpoint: 42, autoIdentify: 1 } as any);
-    expect([config._key, config._endpoint, config._debug, config._autoIdentify]).toEqual(['k2', 'http://127.0.0.1:1/track/user', true, false]);
+    expect([config.key, config.endpoint, config.debug, config.autoIdentify]).toEqual(['k2', 'http://127.0.0.1:1/track/user', true, false]);
   });
 
   it('debug prints validation errors; without it the console stays quiet', async () => {
@@ -68,7 +68,7 @@ describe('the pre-load command queue', () => {
     ];
     const api = install(window);
     expect((window as any).growlytics).toBe(api);
-    expect(config._key).toBe('from-queue');
+    expect(config.key).toBe('from-queue');
     expect(records().map((r) => [r.i, r.a])).toEqual([['first', { n: 1 }], ['second', { n: 2 }]]);
     (window as any).growlytics.push(['identify', 'third', { n: 3 }]);
     expect(records().map((r) => r.i)).toEqual(['first', 'second', 'third']);

@@ -1,0 +1,257 @@
+// The benchmark's environment: Chromium, the demo collector behind a thin
+// HTTP wrapper that logs every /track/user request's life (arrival -> the
+// response closing), and the demo storefront serving raw bench pages.
+//
+// The wrapper only observes: every request still goes to collector.handle,
+// the project's one test double (demo/collector.mjs), untouched.
+
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { chromium } from 'playwright-core';
+import { createCollector } from '../demo/collector.mjs';
+import { startStorefront } from '../demo/storefront.mjs';
+
+export const KEY = 'bench-key';
+
+export const CHROME_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launch() {
+  const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}. Install it (apt-get install chromium) or set CHROME_PATH to a Chromium/Chrome binary.`);
+  }
+  try {
+    return await chromium.launch({ executablePath, args: CHROME_ARGS, timeout: 30_000 });
+  } catch (e) {
+    throw new Error(`could not start Chromium at ${executablePath}: ${e.message.split('\n')[0]}`);
+  }
+}
+
+/** A timeout that rejects with a message naming what was awaited. */
+export function within(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The collector on its own port, wrapped: `log` holds one entry per POST
+ * /track/user, `{ id, start, end, status }` in ms (performance.now() of this
+ * process), `end` null while unanswered.
+ */
+export async function startBenchCollector() {
+  const collector = createCollector({ key: KEY, keepAlive: true }); // a real server keeps connections open
+  const log = [];
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url.split('?')[0] === '/track/user') {
+      const entry = { id: null, start: performance.now(), end: null, status: null };
+      log.push(entry);
+      // A second 'data' listener, attached in the same tick as the
+      // collector's own: both see every chunk.
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        try { entry.id = JSON.parse(Buffer.concat(chunks).toString('utf8')).id ?? null; } catch {}
+      });
+      res.on('close', () => {
+        entry.end = performance.now();
+        entry.status = res.headersSent ? res.statusCode : 0;
+      });
+    }
+    collector.handle(req, res);
+  });
+  const sockets = new Set();
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return {
+    collector,
+    log,
+    endpoint: `${origin}/track/user`,
+    /** collector.reset() (faults, profiles, requests; hung requests released) and an empty log. */
+    reset() { collector.reset(); log.length = 0; },
+    close: () => new Promise((done) => {
+      collector._shutdown();
+      server.close(() => done());
+      for (const s of sockets) s.destroy();
+    }),
+  };
+}
+
+/** Max requests in flight at once, and overlapping pairs for one id, from the log. */
+export function analyzeLog(log) {
+  const now = performance.now();
+  const events = [];
+  for (const e of log) {
+    events.push([e.start, 1], [e.end ?? now, -1]);
+  }
+  // Ends before starts at the same instant: back-to-back is not overlap.
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cur = 0, max = 0;
+  for (const [, d] of events) { cur += d; if (cur > max) max = cur; }
+  const byId = new Map();
+  for (const e of log) {
+    if (!byId.has(e.id)) byId.set(e.id, []);
+    byId.get(e.id).push(e);
+  }
+  let sameIdOverlaps = 0, duplicates = 0;
+  for (const [, list] of byId) {
+    list.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < list.length; i++) if (list[i].start < (list[i - 1].end ?? now)) sameIdOverlaps++;
+    const ok = list.filter((e) => e.status >= 200 && e.status < 300).length;
+    if (ok > 1) duplicates += ok - 1;
+  }
+  const statuses = {};
+  for (const e of log) statuses[e.status ?? 'open'] = (statuses[e.status ?? 'open'] || 0) + 1;
+  return { requests: log.length, maxInFlight: max, sameIdOverlaps, duplicates, statuses, ids: byId.size };
+}
+
+/**
+ * The browser's view of /track/user POSTs in a context (Playwright network
+ * events; CORS preflights are not reported): one entry per request,
+ * `{ id, start, end, status }` in epoch ms, from the request's start to the
+ * first byte of its response (Chromium's own timing); status 0 and the time
+ * the event arrived for a request that failed before an answer. A fetch the
+ * page refuses to start (e.g. keepalive quota) never appears here.
+ */
+export function trackBrowserRequests(context, endpoint) {
+  const list = [];
+  const mine = (req) => req.method() === 'POST' && req.url() === endpoint;
+  const id = (req) => { try { return JSON.parse(req.postData() || 'null')?.id ?? null; } catch { return null; } };
+  context.on('response', (res) => {
+    const req = res.request();
+    if (!mine(req)) return;
+    const t = req.timing();
+    list.push({ id: id(req), start: t.startTime, end: t.startTime + Math.max(0, t.responseStart), status: res.status() });
+  });
+  context.on('requestfailed', (req) => {
+    if (!mine(req)) return;
+    list.push({ id: id(req), start: req.timing().startTime, end: Date.now(), status: 0 });
+  });
+  return list;
+}
+
+/** Raw pages on the storefront's origin. */
+export function benchPages(endpoint) {
+  const blank = '<!doctype html><html><head><meta charset="utf-8"><title>bench</title></head><body>bench</body></html>';
+  const app = `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>
+<script src="/dist/growlytics.min.js" data-key="${KEY}" data-endpoint="${endpoint}"></script>
+</head><body>bench</body></html>`;
+  return { '/blank': blank, '/app': app };
+}
+
+export async function startBenchStorefront(endpoint) {
+  return startStorefront({ endpoint, key: KEY, pages: benchPages(endpoint) });
+}
+
+// ------------------------------------------------------------ in the page
+// These run in the page (page.evaluate); they must not close over Node state.
+
+/** Appends the bundle's <script> (data-key, data-endpoint) and resolves once it ran. */
+export function pageLoadBundle([key, endpoint]) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/dist/growlytics.min.js';
+    s.dataset.key = key;
+    s.dataset.endpoint = endpoint;
+    s.onload = () => resolve();
+    s.onerror = () => reject(new Error('bundle failed to load: run npm run build'));
+    document.head.appendChild(s);
+  });
+}
+
+/**
+ * `calls` identifies of distinct ids `prefix + i`, six attributes each
+ * (string, string, number, number, boolean, Date), all in one page task (a
+ * setTimeout callback, as a theme's script would run them: code run by
+ * DevTools' Runtime.evaluate is not counted in ScriptDuration). The
+ * attribute objects are built before the timed loop, the same 1,000 in every
+ * run (also when calls is 0), so both sides of a difference do that work.
+ */
+export function pageIdentifyMany([calls, prefix]) {
+  return new Promise((resolve) => setTimeout(() => {
+    const base = Date.UTC(2024, 0, 1);
+    const attrs = [];
+    for (let i = 0; i < Math.max(calls, 1000); i++) {
+      attrs.push({ plan: i % 2 ? 'pro' : 'free', city: 'Pune', orders: i, ltv: i * 1.25, vip: i % 3 === 0, signedUpAt: new Date(base + i * 1000) });
+    }
+    let bad = 0;
+    const firstErrors = [];
+    const t = performance.now();
+    for (let i = 0; i < calls; i++) {
+      const r = window.growlytics.identify(prefix + String(i).padStart(5, '0'), attrs[i]);
+      if (!r || !r.queued || r.errors.length) { bad++; if (firstErrors.length < 3) firstErrors.push(r); }
+    }
+    const ms = performance.now() - t;
+    resolve({ ms, bad, firstErrors });
+  }, 0));
+}
+
+/** Our localStorage: key count by kind and total chars (keys + values). */
+export function pageStorage() {
+  const out = { keys: 0, chars: 0, kinds: {} };
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i);
+    if (!k || k.indexOf('growlytics:') !== 0) continue;
+    const v = localStorage.getItem(k) || '';
+    out.keys++;
+    out.chars += k.length + v.length;
+    const kind = k.slice('growlytics:'.length).split(':')[0];
+    out.kinds[kind] = (out.kinds[kind] || 0) + 1;
+  }
+  return out;
+}
+
+/**
+ * Whether this page may still start a keepalive request of 1 KiB (to its own
+ * origin, so no collector is involved): 'refused' means the page's 64 KiB
+ * keepalive quota is used up.
+ */
+export function pageKeepaliveProbe() {
+  return fetch('/blank', { method: 'POST', keepalive: true, body: 'x'.repeat(1024) }).then(() => 'ok', () => 'refused');
+}
+
+/** growlytics.flush(), bounded. */
+export function pageFlush(ms) {
+  return Promise.race([
+    Promise.resolve(window.growlytics.flush()).then(() => 'resolved', () => 'rejected'),
+    new Promise((r) => setTimeout(() => r('timeout'), ms)),
+  ]);
+}
+
+/**
+ * Init script (part 2 only, it costs time): counts localStorage writes under
+ * our prefix in window.__lsw. It wraps Storage.prototype in the bench page;
+ * the library itself never touches prototypes.
+ */
+export const COUNT_WRITES = `(() => {
+  const w = { sets: 0, setChars: 0, removes: 0 };
+  Object.defineProperty(window, '__lsw', { value: w });
+  const P = Storage.prototype, set = P.setItem, remove = P.removeItem;
+  P.setItem = function (k, v) {
+    k = String(k); v = String(v);
+    if (k.indexOf('growlytics:') === 0) { w.sets++; w.setChars += k.length + v.length; }
+    return set.call(this, k, v);
+  };
+  P.removeItem = function (k) {
+    if (String(k).indexOf('growlytics:') === 0 && this.getItem(k) !== null) w.removes++;
+    return remove.call(this, k);
+  };
+})();`;
