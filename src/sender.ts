@@ -47,29 +47,16 @@ const wakeUpAt = (at: number): void => {
 };
 
 /**
- * Leases the ids no tab is sending: a lease is its expiry time. This tab
- * holds a lease only while it sends (it deletes it after), and it never
- * sends an id twice at once, so any live lease means "busy". A lease further
- * ahead than one can be (the clock went back) is void.
+ * Leases an id no tab is sending: a lease is its expiry time. This tab holds
+ * a lease only while it sends (it deletes it after), and it never sends an
+ * id twice at once, so any live lease means "busy": a request still in
+ * flight from a tab that closed (keepalive outlives it), or from a tab
+ * without Web Locks. A lease further ahead than one can be (the clock went
+ * back) is void.
  */
-const lease = (ids: string[], now: number): string[] =>
-  ids.filter((id) => {
-    const until = +get(LEASE + id)!;
-    return until > now && until <= now + LEASE_MS ? wakeUpAt(until) : (set(LEASE + id, now + LEASE_MS + ''), true);
-  });
-
-const claim = async (ids: string[]): Promise<string[]> => {
-  try {
-    // The lock makes read-then-write of leases atomic across tabs. It is
-    // held only for that synchronous step, so waiting for it costs
-    // microseconds: no need for ifAvailable and a retry timer.
-    return await navigator.locks.request(PREFIX, () => lease(ids, Date.now()));
-  } catch {
-    // No Web Locks (Safari < 15.4, insecure origins, sandboxed frames): the
-    // lease alone. Two tabs claiming in the same instant may both send; a
-    // repeat is harmless to an upsert (SPEC §3: at least once).
-    return lease(ids, Date.now());
-  }
+const lease = (id: string, now = Date.now()): unknown => {
+  const until = +get(LEASE + id)!;
+  return until > now && until <= now + LEASE_MS ? wakeUpAt(until) : (set(LEASE + id, now + LEASE_MS + ''), true);
 };
 
 /** Sends one id's records and applies the verdict (SPEC §3). */
@@ -114,14 +101,31 @@ const send = async (id: string): Promise<void> => {
  * workers share one live iterator of the queue, which also meets ids queued
  * meanwhile. Ids another tab holds are skipped until their lease expires.
  */
-const drain = async (): Promise<void> => {
+const work = (): Promise<unknown> => {
   const ids = queued.keys();
   const worker = async (): Promise<void> => {
     for (let next; ready() && Date.now() >= pausedUntil && !(next = ids.next()).done; ) {
-      await Promise.all((await claim([next.value])).map(send));
+      if (lease(next.value)) await send(next.value);
     }
   };
-  await Promise.all([...Array(PARALLEL)].map(worker));
+  return Promise.all([...Array(PARALLEL)].map(worker));
+};
+
+/**
+ * One tab drains at a time: the one holding the Web Lock, which makes each
+ * lease's read-then-write atomic across tabs without a lock request per id.
+ * A tab that finds the lock taken looks again in a second (the holder may
+ * have finished before this tab's records reached it). Without Web Locks
+ * (Safari < 15.4, insecure origins, sandboxed frames) the leases alone
+ * guard: two tabs leasing in the same instant may both send, which an
+ * upsert absorbs (SPEC §3: at least once).
+ */
+const drain = async (): Promise<unknown> => {
+  try {
+    return await navigator.locks.request(PREFIX, { ifAvailable: true }, (lock) => (lock ? work() : wakeUpAt(Date.now() + 1000)));
+  } catch {
+    return work();
+  }
 };
 
 /** Starts the drain, or asks the running one to look again. Never rejects. */
@@ -150,12 +154,15 @@ export const flushNow = (): Promise<void> => {
 
 /**
  * The page is hiding and may never run another task: lease without waiting
- * for a lock, and start with keepalive what fits the budget.
+ * for the lock (a tab draining now holds leases on what it sends), and start
+ * with keepalive what fits the budget.
  */
 export const unload = (): void => {
   const now = Date.now();
   // Ids in flight hold a lease, so lease() passes them over. Offline, a
   // request could only fail after this page is gone, leaving its lease to
   // delay the next page: leave the queue to that page instead.
-  if (ready() && now >= holdUntil && navigator.onLine) lease([...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT), now).forEach(send);
+  if (ready() && now >= holdUntil && navigator.onLine) {
+    for (const id of [...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT)) lease(id, now) && send(id);
+  }
 };
