@@ -5,35 +5,20 @@
 // The wrapper only observes: every request still goes to collector.handle,
 // the project's one test double (demo/collector.mjs), untouched.
 
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { chromium } from 'playwright-core';
 import { createCollector } from '../demo/collector.mjs';
+import { listen } from '../demo/listen.mjs';
 import { startStorefront } from '../demo/storefront.mjs';
+import { launchChromium } from '../test/chromium.mjs';
 
 export const KEY = 'bench-key';
 
-export const CHROME_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
+/** Chromium for the benchmark, with the launch error made plain. */
 export async function launch() {
-  const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    throw new Error(`Chromium not found at ${executablePath}. Install it (apt-get install chromium) or set CHROME_PATH to a Chromium/Chrome binary.`);
-  }
   try {
-    return await chromium.launch({ executablePath, args: CHROME_ARGS, timeout: 30_000 });
+    return await launchChromium();
   } catch (e) {
-    throw new Error(`could not start Chromium at ${executablePath}: ${e.message.split('\n')[0]}`);
+    throw new Error(`could not start Chromium: ${e.message.split('\n')[0]}`);
   }
 }
 
@@ -56,7 +41,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function startBenchCollector() {
   const collector = createCollector({ key: KEY, keepAlive: true }); // a real server keeps connections open
   const log = [];
-  const server = createServer((req, res) => {
+  const handler = (req, res) => {
     if (req.method === 'POST' && req.url.split('?')[0] === '/track/user') {
       const entry = { id: null, start: performance.now(), end: null, status: null };
       log.push(entry);
@@ -73,25 +58,15 @@ export async function startBenchCollector() {
       });
     }
     collector.handle(req, res);
-  });
-  const sockets = new Set();
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  };
+  const { origin, close } = await listen(handler, { host: '127.0.0.1', port: 0 }, collector._shutdown);
   return {
     collector,
     log,
     endpoint: `${origin}/track/user`,
     /** collector.reset() (faults, profiles, requests; hung requests released) and an empty log. */
     reset() { collector.reset(); log.length = 0; },
-    close: () => new Promise((done) => {
-      collector._shutdown();
-      server.close(() => done());
-      for (const s of sockets) s.destroy();
-    }),
+    close,
   };
 }
 

@@ -20,7 +20,7 @@
 
 import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { listen } from './listen.mjs';
 import { dirname } from 'node:path';
 import { dashboardHtml } from './dashboard.mjs';
 
@@ -504,26 +504,8 @@ export function createCollector({ key = 'demo-key', file, keepAlive = false } = 
  * Resolves with { origin, endpoint, collector, close() }; close() ends every
  * open socket, so a test process can exit.
  */
-export function startCollector({ host = '127.0.0.1', port = 0, key, file, keepAlive } = {}) {
+export async function startCollector({ host = '127.0.0.1', port = 0, key, file, keepAlive } = {}) {
   const collector = createCollector({ key, file, keepAlive });
-  const server = createServer((req, res) => collector.handle(req, res));
-  const sockets = new Set();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const origin = `http://${host}:${server.address().port}`;
-      let closing = null;
-      const close = () => (closing ??= new Promise((done) => {
-        collector._shutdown();
-        server.close(() => done());
-        for (const s of sockets) s.destroy();
-      }));
-      resolve({ origin, endpoint: `${origin}/track/user`, collector, close });
-    });
-  });
+  const { origin, close } = await listen((req, res) => collector.handle(req, res), { host, port }, collector._shutdown);
+  return { origin, endpoint: `${origin}/track/user`, collector, close };
 }

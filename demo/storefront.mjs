@@ -7,11 +7,11 @@
 // Liquid. Tests can register their own raw pages on this origin (`pages`).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Liquid } from 'liquidjs';
 import { contentForHeader, scriptJson } from './content-for-header.mjs';
+import { listen } from './listen.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..');
@@ -177,29 +177,13 @@ export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 
     send(res, 404, `<h1>404</h1><p>No page at ${scriptJson(path)}. Try <a href="/">the home page</a>.</p>`);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e) => {
-      console.error('storefront: request failed', e);
-      if (!res.headersSent) send(res, 500, `<pre>storefront error: ${scriptJson(e.message)}</pre>`);
-      else res.destroy();
-    });
-  });
-  const sockets = new Set();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return new Promise((resolveStart, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const origin = `http://${host}:${server.address().port}`;
-      let closing = null;
-      const close = () => (closing ??= new Promise((done) => {
-        server.close(() => done());
-        for (const s of sockets) s.destroy();
-      }));
-      resolveStart({ origin, close });
-    });
-  });
+  return listen(
+    (req, res) =>
+      handle(req, res).catch((e) => {
+        console.error('storefront: request failed', e);
+        if (!res.headersSent) send(res, 500, `<pre>storefront error: ${scriptJson(e.message)}</pre>`);
+        else res.destroy();
+      }),
+    { host, port },
+  );
 }

@@ -16,13 +16,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
-  chromium,
   type Browser,
   type BrowserContext,
   type BrowserContextOptions,
   type Page,
 } from 'playwright-core';
 import { startCollector } from '../../demo/collector.mjs';
+import { launchChromium } from '../chromium.mjs';
 import { startStorefront } from '../../demo/storefront.mjs';
 
 // ---------------------------------------------------------------- types
@@ -146,28 +146,10 @@ export interface Env {
 
 // ---------------------------------------------------------------- browser
 
-export const CHROME_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export const BUNDLE_PATH = '/dist/growlytics.min.js';
 const DIST_FILE = fileURLToPath(new URL('../../dist/growlytics.min.js', import.meta.url));
 
-/** Launch Debian's Chromium; a clear error when it is not installed. */
-export async function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    throw new Error(`Chromium not found at ${executablePath}: apt-get install chromium, or set CHROME_PATH`);
-  }
-  return chromium.launch({ executablePath, args: CHROME_ARGS });
-}
 
 // Reports growlytics:error events to Node through a binding, so events from
 // pages that have since navigated or closed are still seen by the test.
