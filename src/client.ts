@@ -108,8 +108,11 @@ export const api = {
 
   /** Runs `[method, ...args]` commands, as the pre-load queue does. */
   push: (...commands: unknown[][]): void =>
-    // Unknown names throw (not a function) into the guard and are skipped.
-    commands.forEach(guard((command) => (api as any)[command[0] as string](...command.slice(1)))),
+    // Only the API's own methods: not `__defineGetter__` and the like, which
+    // Object.prototype would lend. Anything else throws into the guard.
+    commands.forEach(
+      guard((command) => api.hasOwnProperty(command[0] as string) && (api as any)[command[0] as string](...command.slice(1))),
+    ),
 };
 
 /** The public API object found on `window.growlytics` (SPEC §2). */

@@ -6,6 +6,12 @@ import { AUTH, RETRY, backoff, retryAfter, verdict } from './retry';
 import { PREFIX, del, get, set } from './store';
 import { post } from './transport';
 
+/**
+ * The drain (SPEC §3): one tab at a time sends each queued id's merged
+ * records, with a lease per id so that one request per id is in flight
+ * across tabs, and applies the retry policy.
+ */
+
 const LEASE = PREFIX + 'l:';
 // Longer than the request timeout (10 s): another tab or the next page
 // re-sends an id only once a closed tab's request must be over.
@@ -17,11 +23,8 @@ const PARALLEL = 6;
 const KEEPALIVE_BYTES = 48 * 1024;
 const KEEPALIVE_COUNT = 8;
 
-/**
- * The drain: claims ids (a lease per id, taken under a Web Lock), sends each
- * id's merged records, and applies the retry policy of SPEC §3. One drain
- * loop runs per tab; one request per id is in flight across tabs.
- */
+// The drain's state, per tab: ids this tab has in flight, the pause, the
+// keepalive bytes it has in flight, the one timer, the running drain.
 const inflight = new Set<string>();
 let failures = 0;
 let pausedUntil = 0; // backoff or Retry-After, whichever ends later
