@@ -3,7 +3,9 @@ import { isPlainObject, type Kind } from './validate';
 
 const TYPES = PREFIX + 't';
 const NAMES = PREFIX + 'n:';
-// Rule 4 is remembered for this many ids; older ids' names are forgotten at start-up.
+// Rule 4 is remembered for this many ids: past it, start-up forgets the
+// first ids in localStorage's key order (not by age: that would need a
+// write per call to track).
 const MAX_IDS = 200;
 
 /**

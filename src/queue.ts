@@ -13,20 +13,19 @@ const MAX_CHARS = 500_000;
 // Safari wipes script-written storage after 7 days without a visit anyway.
 const MAX_AGE = 7 * 864e5;
 
-/**
- * The durable queue: one localStorage key per record, never rewritten, so
- * tabs cannot overwrite each other's work and garbage loses only itself. An
- * in-memory index spares every call a scan of storage; other tabs' writes
- * reach it through `storage` events.
- */
+// The durable queue: one localStorage key per record, never rewritten, so
+// tabs cannot overwrite each other's work and garbage loses only itself. An
+// in-memory index spares every call a scan of storage; other tabs' writes
+// reach it through `storage` events.
+
 /** id -> its record keys, oldest first. Insertion order is queue order. */
 export const queued = new Map<string, string[]>();
 /** key -> record, oldest first. */
 const records = new Map<string, Record>();
 let chars = 0;
 let count = 0;
-/** This tab's name, in its record keys and leases. */
-export const tab = Math.random().toString(36).slice(2, 8);
+/** This tab's name, in its record keys: two tabs never write the same key. */
+const tab = Math.random().toString(36).slice(2, 8);
 
 // A record as enqueue() writes it; anything else under our prefix is garbage.
 const isRecord = (r: any): r is Record => typeof r?.i == 'string' && r.i && isPlainObject(r.a) && r.t > 0;
@@ -74,9 +73,10 @@ export const loadQueue = (keys: string[]): void =>
 
 /** Queues a profile update: persisted now, or kept in memory when it cannot be. */
 export const enqueue = (id: string, attributes: Attributes): void => {
+  const now = Date.now();
   // Base-36 milliseconds keep 8 digits until 2059, so keys sort by time.
-  const key = RECORD + Date.now().toString(36) + tab + count++;
-  const json = JSON.stringify({ i: id, a: attributes, t: Date.now() });
+  const key = RECORD + now.toString(36) + tab + count++;
+  const json = JSON.stringify({ i: id, a: attributes, t: now });
   set(key, json);
   index(key, json);
 };
