@@ -111,7 +111,9 @@ const work = (): Promise<unknown> => {
       if (lease(next.value)) await send(next.value);
     }
   };
-  return Promise.all([...Array(PARALLEL)].map(worker));
+  // A timer may fire a hair before Date.now() reaches the pause (its clock
+  // is monotonic): if the pause stopped the workers, wake again at its end.
+  return Promise.all([...Array(PARALLEL)].map(worker)).then(() => pausedUntil > Date.now() && wakeUpAt(pausedUntil));
 };
 
 /**
