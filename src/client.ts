@@ -135,7 +135,11 @@ export const install = (win: any): Growlytics => {
   const keys = storedKeys();
   loadKnown(keys);
   loadQueue(keys);
-  watchConsent(guard((refused: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted())));
+  // The answer may have changed: granted, what waited in memory is stored and
+  // sent; refused (the visitor chose), it is dropped.
+  const settle = guard((refused: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted()));
+  watchConsent(settle);
+  on(doc, 'visitorConsentCollected', () => settle(true));
   // A removal may be another tab's lease or records going: what waited on them can go now.
   on(win, 'storage', (e: StorageEvent) => (syncQueue(e), e.newValue || kick()));
   on(win, 'online', flushNow);

@@ -36,8 +36,7 @@ export const allowed = (): boolean => {
   return false;
 };
 
-/** Follows the visitor's decision: `settle(refused)` after each `visitorConsentCollected`. */
+/** What to run when the feature has loaded (the caller also runs it on `visitorConsentCollected`). */
 export const watchConsent = (settle: (refused: boolean) => void): void => {
   onSettle = settle;
-  document.addEventListener('visitorConsentCollected', () => settle(true));
 };

@@ -3,7 +3,7 @@ export type Value = string | number | boolean;
 export type Attributes = Record<string, Value>;
 /** The type the server locks for a name. */
 export type Kind = 'string' | 'number' | 'boolean' | 'date';
-/** Reserved attributes (SPEC §1): not custom, so not counted or length-limited. */
+/** Reserved attributes (SPEC §1): not custom, so not counted toward rule 4. */
 export const RESERVED = ['name', 'email', 'mobile'];
 /** Attribute names of the rules: shorter than 50 (rule 1), at most 50 per profile (rule 4). */
 const MAX_NAME = 49;
@@ -66,8 +66,7 @@ export const checkAttributes = (
       const value = (source as Record<string, unknown>)[name];
       if (value === undefined) continue; // as JSON.stringify does
       const kind = kindOf(value);
-      const custom = RESERVED.indexOf(name) < 0;
-      const isNew = custom && names.indexOf(name) < 0;
+      const isNew = RESERVED.indexOf(name) < 0 && names.indexOf(name) < 0; // a custom name not counted yet
       const locked = types[name];
       const rule = !name
         ? 'empty name'
