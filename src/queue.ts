@@ -1,17 +1,15 @@
 import { report } from './report';
-import { PREFIX, del, get, memory, parse, set } from './store';
+import { RECORD, recordKey, type StoredRecord } from './record';
+import { del, get, memory, parse, set } from './store';
 import { MAX_CUSTOM, RESERVED, isPlainObject, type Attributes } from './validate';
 
-/** One accepted call for one id; immutable once stored. `_size` (its JSON length) is added in memory only. */
-type Record = { i: string; a: Attributes; t: number; _size: number };
+/** A stored record with `_size` (its JSON length), kept in memory only. */
+type Record = StoredRecord & { _size: number };
 
-const RECORD = PREFIX + 'r:';
 // Generous bounds (SPEC §3: hundreds of profiles) that still leave the
 // origin's 5 MB to the theme: a store offline for weeks cannot fill it.
 const MAX_RECORDS = 2000;
 const MAX_CHARS = 500_000;
-// Safari wipes script-written storage after 7 days without a visit anyway.
-const MAX_AGE = 7 * 864e5;
 
 // The durable queue: one localStorage key per record, never rewritten, so
 // tabs cannot overwrite each other's work and garbage loses only itself. An
@@ -23,8 +21,9 @@ export const queued = new Map<string, string[]>();
 /** key -> record, oldest first. */
 const records = new Map<string, Record>();
 let chars = 0;
-let count = 0;
-/** This tab's name, in its record keys: two tabs never write the same key. */
+let seq = 0;
+let lastTime = 0;
+/** This page's name, in its record keys: two pages never write the same key. */
 const tab = Math.random().toString(36).slice(2, 8);
 
 // A record as enqueue() writes it; anything else under our prefix is garbage.
@@ -35,7 +34,6 @@ const index = (key: string, json: string | null): void => {
   // Each key arrives once: records are immutable, and a storage event never
   // reaches the tab that wrote the key.
   if (!isRecord(record)) return del(key); // garbage under our prefix
-  if (Date.now() - record.t > MAX_AGE) return evict(key, record.i, 'expired');
   records.set(key, record);
   chars += record._size = json!.length;
   const keys = queued.get(record.i);
@@ -73,9 +71,9 @@ export const loadQueue = (keys: string[]): void =>
 
 /** Queues a profile update: persisted now, or kept in memory when it cannot be. */
 export const enqueue = (id: string, attributes: Attributes): void => {
-  const now = Date.now();
-  // Base-36 milliseconds keep 8 digits until 2059, so keys sort by time.
-  const key = RECORD + now.toString(36) + tab + count++;
+  // Never back in time within a page (the clock may be set back), so keys sort in call order.
+  const now = (lastTime = Math.max(lastTime, Date.now()));
+  const key = recordKey(now, seq++, tab);
   const json = JSON.stringify({ i: id, a: attributes, t: now });
   set(key, json);
   index(key, json);

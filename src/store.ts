@@ -1,5 +1,6 @@
-/** Every key the snippet writes starts with this, so it is easy to find. */
-export const PREFIX = 'growlytics:';
+import { PREFIX } from './record';
+
+export { PREFIX };
 
 /** Values that live only for this page: storage missing, full, or not allowed yet. Read first. */
 export const memory = new Map<string, string>();

@@ -8,8 +8,6 @@ export const RESERVED = ['name', 'email', 'mobile'];
 /** Attribute names of the rules: shorter than 50 (rule 1), at most 50 per profile (rule 4). */
 const MAX_NAME = 49;
 export const MAX_CUSTOM = 50;
-/** The snippet's own bound, so one runaway value cannot fill the queue. */
-const MAX_STRING = 2048;
 const MAX_ID = 40;
 const GID = /^gid:\/\/shopify\/Customer\//;
 // A Date travels as the ISO string toISOString() prints; the server reads
@@ -46,50 +44,51 @@ export const isPlainObject = (v: unknown): v is object => {
 
 /**
  * Applies SPEC §1 to one call's attributes, from `sources` in order (a later
- * source's value wins). `types` (the store-wide type lock) and `names`
- * (custom names already counted for this id) are updated with what is
- * accepted. Each rejected attribute adds one error naming it and the rule.
- * Returns the accepted attributes in a null-prototype object (so a
- * `__proto__` name is plain data), and whether a name's type got locked.
+ * source's value wins). `lockOf` answers the type a name is locked to
+ * store-wide (rule 5); `counted` lists the custom names already counted for
+ * this id (rule 4). Nothing is changed: the caller commits what this
+ * returns once it keeps the call. Each rejected attribute adds one error
+ * naming it and the rule. Returns the accepted attributes in a
+ * null-prototype object (so a `__proto__` name is plain data), the names
+ * whose type this call locks, and the custom names it adds to the count.
  * A getter that throws is left to the caller's catch.
  */
 export const checkAttributes = (
   sources: object[],
-  types: Record<string, Kind>,
-  names: string[],
+  lockOf: (name: string) => Kind | undefined,
+  counted: string[],
   errors: string[],
-): [Attributes, boolean] => {
+): [Attributes, Record<string, Kind>, string[]] => {
   const accepted: Attributes = Object.create(null);
-  let locking = false;
+  const locks: Record<string, Kind> = Object.create(null);
+  const added: string[] = [];
   for (const source of sources) {
     for (const name of Object.keys(source)) {
       const value = (source as Record<string, unknown>)[name];
       if (value === undefined) continue; // as JSON.stringify does
       const kind = kindOf(value);
-      const isNew = RESERVED.indexOf(name) < 0 && names.indexOf(name) < 0; // a custom name not counted yet
-      const locked = types[name];
+      // A custom name not counted yet.
+      const isNew = RESERVED.indexOf(name) < 0 && counted.indexOf(name) < 0 && added.indexOf(name) < 0;
+      const locked = locks[name] || lockOf(name);
       const rule = !name
         ? 'empty name'
         : name.length > MAX_NAME // reserved names are short: no need to except them
           ? 'name over 49 chars'
           : !kind
             ? 'not string/number/boolean/Date'
-            : (value as string).length > MAX_STRING
-              ? 'over 2048 chars'
-              : locked && locked != kind
-                ? 'type locked to ' + locked
-                : isNew && names.length >= MAX_CUSTOM
-                  ? 'over 50 custom attributes'
-                  : '';
+            : locked && locked != kind
+              ? 'type locked to ' + locked
+              : isNew && counted.length + added.length >= MAX_CUSTOM
+                ? 'over 50 custom attributes'
+                : '';
       if (rule) {
         errors.push(`"${name}": ${rule}`);
       } else {
-        if (isNew) names.push(name);
-        locking ||= !locked;
-        types[name] = kind as Kind;
+        if (isNew) added.push(name);
+        if (!locked) locks[name] = kind as Kind;
         accepted[name] = value instanceof Date ? value.toISOString() : (value as Value);
       }
     }
   }
-  return [accepted, locking];
+  return [accepted, locks, added];
 };
