@@ -30,7 +30,7 @@ const CUSTOM_MAX = 50; // custom attributes per profile
 const RESERVED = new Set(['name', 'email', 'mobile']);
 const DATE_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/;
 const BODY_LIMIT = 1024 * 1024; // far above the browser's 64 KiB keepalive quota
-const FAULT_KEYS = new Set(['status', 'retryAfter', 'times', 'drop', 'hang', 'delayMs', 'rejectIds']);
+const FAULT_KEYS = new Set(['status', 'retryAfter', 'times', 'drop', 'hang', 'delayMs', 'preflightDelayMs', 'rejectIds']);
 const SAVE_DEBOUNCE_MS = 50;
 
 /** Defines an own property, so a name like `__proto__` is stored, not obeyed. */
@@ -78,6 +78,11 @@ function normalizeFaults(f) {
   if (f.delayMs !== undefined) {
     if (!Number.isFinite(f.delayMs) || f.delayMs < 0) throw new TypeError('delayMs must be a non-negative number');
     if (f.delayMs > 0) out.delayMs = f.delayMs;
+  }
+  if (f.preflightDelayMs !== undefined) {
+    // Holds CORS preflights: a page that navigates meanwhile shows whether its request survives (keepalive).
+    if (!Number.isFinite(f.preflightDelayMs) || f.preflightDelayMs < 0) throw new TypeError('preflightDelayMs must be a non-negative number');
+    if (f.preflightDelayMs > 0) out.preflightDelayMs = f.preflightDelayMs;
   }
   if (f.rejectIds !== undefined) {
     if (!Array.isArray(f.rejectIds) || !f.rejectIds.every((x) => typeof x === 'string')) throw new TypeError('rejectIds must be an array of strings');
@@ -327,6 +332,7 @@ export function createCollector({ key = 'demo-key', file, keepAlive = false } = 
     try {
       if (req.method === 'OPTIONS') {
         preflights++;
+        if (faults.preflightDelayMs) await new Promise((r) => setTimeout(r, faults.preflightDelayMs));
         res.writeHead(204, {
           'Access-Control-Allow-Methods': 'POST, OPTIONS',
           'Access-Control-Allow-Headers': 'content-type, x-growlytics-key',

@@ -1,11 +1,16 @@
-import { OPTIONS, config } from './config';
+import { OPTIONS, config, refusal } from './config';
 import { allowed, watchConsent } from './consent';
-import { loadKnown, namesOf, saveNames, saveTypes, types } from './known';
+import { commit, countedFor, forgetId, knowList, lockOf } from './known';
 import { discardUnpersisted, enqueue, loadQueue, syncQueue } from './queue';
-import { flushNow, hidden, kick, unload } from './sender';
+import { PREFIX } from './record';
+import { report } from './report';
+import { REFUSED, flushNow, hidden, kick, unload } from './sender';
 import { FINGERPRINT, autoIdentify, currentCustomer, type Customer } from './shopify';
-import { del, openStore, persist, storedKeys } from './store';
+import { del, openStore, persist, set, storedKeys } from './store';
 import { checkAttributes, checkId, isPlainObject } from './validate';
+
+/** Written when the visitor grants consent, so other open tabs hear of it (a `storage` event) and store what waits in their memory. */
+const CONSENT = PREFIX + 'c';
 
 /** Options of `init` (SPEC §2). Unknown options are ignored. */
 export type Options = {
@@ -50,8 +55,16 @@ export const api = {
   init: guard((options: Options) => {
     for (const name of OPTIONS) {
       const value = options[name];
-      // Same type as the default, and no empty key or endpoint; anything else is ignored.
-      if (typeof value == typeof config[name] && value !== '') (config as any)[name] = value;
+      // Same type as the default, and no empty key or endpoint; anything else
+      // is ignored. A key or endpoint no request could use is refused here,
+      // loudly, instead of failing every request silently (SPEC §2).
+      if (typeof value == typeof config[name] && value !== '') {
+        const [problem, usable] = refusal(name, value);
+        if (problem) report('unauthorized', undefined, problem);
+        else (config as any)[name] = usable;
+        // A key brought by init lifts a refused key's pause (SPEC §3).
+        if (name == 'key' && !problem) del(REFUSED);
+      }
     }
     const customer = options.customer;
     if (customer !== undefined) {
@@ -71,28 +84,24 @@ export const api = {
       if (!target && id == null) errors.push('id: none, no customer logged in');
       if (attributes != null && !isPlainObject(attributes)) errors.push('attributes: not a plain object');
       else if (target) {
-        const names = namesOf(target);
-        const counted = names.length;
         // Reserved fields go only into the logged-in customer's own profile,
         // and the caller's values win over them.
-        const [profile, locking] = checkAttributes(
+        const [profile, locks, added] = checkAttributes(
           [found?.[0] == target ? found[1] : {}, attributes || {}],
-          types,
-          names,
+          lockOf,
+          countedFor(target),
           errors,
         );
-        // Each key is rewritten only when it changed: a new id with known
-        // attribute names costs one small write, not a rewrite of the type lock.
-        if (locking) saveTypes();
-        if (names.length > counted) saveNames(target);
-        enqueue(target, profile);
-        kick();
-        queued = true;
+        const tooLarge = enqueue(target, profile, () => commit(target, locks, added));
+        if (tooLarge) errors.push(tooLarge);
+        else (queued = true), kick();
       }
     } catch {
       errors.push('attributes: unreadable');
     }
-    if (config.debug && errors.length) console.warn('growlytics:', errors);
+    try {
+      if (config.debug && errors.length) console.warn('growlytics:', errors);
+    } catch {} // a console that throws (a theme's own wrapper)
     return { queued, errors };
   },
 
@@ -101,6 +110,8 @@ export const api = {
 
   /** Forgets the current Shopify customer (call on logout). Queued profiles are still delivered. */
   reset: guard(() => {
+    const found = currentCustomer();
+    if (found) forgetId(found[0]);
     config._customer = null;
     config._useGlobals = false;
     del(FINGERPRINT);
@@ -133,17 +144,25 @@ export const install = (win: any): Growlytics => {
   const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
   openStore(win, allowed);
   const keys = storedKeys();
-  loadKnown(keys);
+  keys.forEach((key) => knowList(key));
   loadQueue(keys);
+  // A page load ends a refused key's pause: the script tag may carry a new key.
+  del(REFUSED);
   // The answer may have changed: granted, what waited in memory is stored and
   // sent; refused (the visitor chose), it is dropped.
-  const settle = guard((refused: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted()));
+  const settle = guard((refused?: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted()));
   watchConsent(settle);
-  on(doc, 'visitorConsentCollected', () => settle(true));
-  // A removal may be another tab's lease or records going: what waited on them can go now.
-  on(win, 'storage', (e: StorageEvent) => (syncQueue(e), e.newValue || kick()));
+  on(doc, 'visitorConsentCollected', () => (settle(true), allowed() && set(CONSENT, Date.now() + '')));
+  on(win, 'storage', (e: StorageEvent) => {
+    syncQueue(e);
+    knowList(e.key, e.newValue);
+    // Another tab's visitor (the same person) granted consent: store and send what waits here.
+    if (e.key == CONSENT) settle();
+    // A removal may be another tab's lease or records going: what waited on them can go now.
+    e.newValue || kick();
+  });
   on(win, 'online', flushNow);
-  on(win, 'pagehide', unload);
+  on(win, 'pagehide', () => unload(true));
   on(win, 'pageshow', kick); // also a back/forward-cache restore
   on(doc, 'visibilitychange', () => (hidden() ? unload() : kick()));
   // The script tag, also with async and defer; none when imported as a module.

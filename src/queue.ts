@@ -1,7 +1,9 @@
-import { report } from './report';
+import { commit, countedFor, lockOf } from './known';
 import { RECORD, recordKey, type StoredRecord } from './record';
+import { report } from './report';
+import { forgetPrint } from './shopify';
 import { del, get, memory, parse, set } from './store';
-import { MAX_CUSTOM, RESERVED, isPlainObject, type Attributes } from './validate';
+import { checkAttributes, isPlainObject, type Attributes } from './validate';
 
 /** A stored record with `_size` (its JSON length), kept in memory only. */
 type Record = StoredRecord & { _size: number };
@@ -34,6 +36,8 @@ const index = (key: string, json: string | null): void => {
   // Each key arrives once: records are immutable, and a storage event never
   // reaches the tab that wrote the key.
   if (!isRecord(record)) return del(key); // garbage under our prefix
+  // One record past the whole bound (left by an older version) goes alone, not with the queue.
+  if (json!.length > MAX_CHARS) return evict(key, record.i);
   records.set(key, record);
   chars += record._size = json!.length;
   const keys = queued.get(record.i);
@@ -41,7 +45,7 @@ const index = (key: string, json: string | null): void => {
   // Oldest out first, each reported: only past the bound is anything lost.
   for (const [old, { i }] of records) {
     if (records.size <= MAX_RECORDS && chars <= MAX_CHARS) break;
-    evict(old, i, 'full');
+    evict(old, i);
   }
 };
 
@@ -57,9 +61,10 @@ export const remove = (key: string): void => {
   keys.length || queued.delete(record.i);
 };
 
-const evict = (key: string, id: string, why: string): void => {
+const evict = (key: string, id: string): void => {
   remove(key);
-  report('evicted', id, `${id} evicted (${why})`);
+  forgetPrint(id);
+  report('evicted', id, `${id} evicted (queue full)`);
 };
 
 /** Reads what earlier pages and other tabs left, oldest first (keys sort by time): once, at start-up. */
@@ -69,34 +74,43 @@ export const loadQueue = (keys: string[]): void =>
     .sort()
     .forEach((key) => index(key, get(key)));
 
-/** Queues a profile update: persisted now, or kept in memory when it cannot be. */
-export const enqueue = (id: string, attributes: Attributes): void => {
+/**
+ * Queues a profile update: persisted now, or kept in memory when it cannot
+ * be. `accept` runs first, once the update is known to fit (it commits the
+ * type locks and names, so a tab that sees the record has seen them).
+ * Answers an error for an update larger than the whole queue may hold.
+ */
+export const enqueue = (id: string, attributes: Attributes, accept: () => void): string => {
   // Never back in time within a page (the clock may be set back), so keys sort in call order.
   const now = (lastTime = Math.max(lastTime, Date.now()));
-  const key = recordKey(now, seq++, tab);
   const json = JSON.stringify({ i: id, a: attributes, t: now });
+  if (json.length > MAX_CHARS) return `attributes: over ${MAX_CHARS} chars in all`;
+  accept();
+  const key = recordKey(now, seq++, tab);
   set(key, json);
   index(key, json);
+  return '';
 };
 
 /**
- * What one request for `id` carries: every record of it merged in order
- * (later values win), at most 50 custom names, and the keys to delete once a
- * 2xx confirms exactly that.
+ * What one request for `id` carries: its records merged in call order
+ * (later values win), and the keys to delete once a 2xx confirms exactly
+ * that. The merged profile passes the type lock and the name count again,
+ * as they stand now: two tabs racing in one instant (or an older version's
+ * records) cannot send a value the server would ignore, or a 51st name;
+ * what is dropped is reported.
  */
 export const take = (id: string): [string[], Attributes] => {
   // A record another tab delivered may still be in this index until its
   // storage event arrives: what storage no longer holds is not sent again.
-  const keys = (queued.get(id) || []).slice().filter((key) => get(key) || remove(key));
+  const keys = (queued.get(id) || []).filter((key) => get(key) || remove(key)).sort();
   const merged: Attributes = Object.create(null);
-  let custom = 0;
-  for (const key of keys) {
-    const attributes = records.get(key)!.a;
-    for (const name of Object.keys(attributes)) {
-      if (name in merged || RESERVED.indexOf(name) >= 0 || ++custom <= MAX_CUSTOM) merged[name] = attributes[name];
-    }
-  }
-  return [keys, merged];
+  for (const key of keys) Object.assign(merged, records.get(key)!.a);
+  const errors: string[] = [];
+  const [checked, locks, added] = checkAttributes([merged], lockOf, countedFor(id), errors);
+  commit(id, locks, added);
+  if (errors.length) report('rejected', id, `${id}: not sent: ${errors.join(', ')}`);
+  return [keys, checked];
 };
 
 /** Follows other tabs' records (a `storage` event never fires in the writing tab). */
@@ -105,4 +119,5 @@ export const syncQueue = ({ key, newValue }: StorageEvent): void => {
 };
 
 /** Drops what never reached storage: the visitor refused consent. */
-export const discardUnpersisted = (): void => memory.forEach((_, key) => key.indexOf(RECORD) || remove(key));
+export const discardUnpersisted = (): void =>
+  memory.forEach((_, key) => key.indexOf(RECORD) || (forgetPrint(records.get(key)?.i || ''), remove(key)));

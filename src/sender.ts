@@ -1,21 +1,31 @@
 import { config } from './config';
 import { allowed } from './consent';
 import { queued, remove, take } from './queue';
+import { LEASE, PREFIX, hash } from './record';
 import { report } from './report';
 import { AUTH, RETRY, backoff, retryAfter, verdict } from './retry';
-import { PREFIX, del, get, set } from './store';
+import { del, get, parse, set } from './store';
 import { post } from './transport';
+import { forgetPrint } from './shopify';
 
 /**
  * The drain (SPEC §3): one tab at a time sends each queued id's merged
  * records, with a lease per id so that one request per id is in flight
- * across tabs, and applies the retry policy.
+ * across tabs, and applies the retry policy. The pause (backoff,
+ * Retry-After) and a refused key live in storage: every open tab obeys them.
  */
 
-const LEASE = PREFIX + 'l:';
-// Longer than the request timeout (10 s): another tab or the next page
-// re-sends an id only once a closed tab's request must be over.
+/** The shared pause, `[until, hold, failures]`: no tab sends before `until`; `hold` is Retry-After alone (flush skips the backoff, never this); `failures` counts failed rounds. */
+const PAUSE = PREFIX + 'p';
+/** Hash of a key the server refused (401/403): no tab sends with it until init brings a key or a page loads. */
+export const REFUSED = PREFIX + 'k';
+// Longer than the request timeout (10 s): another tab re-sends an id only
+// once a live tab's request must be over.
 const LEASE_MS = 15_000;
+// A page that is going away cannot delete its leases when its requests end:
+// it shortens them to this, long enough for a keepalive request on a working
+// server, so the next page need not wait out the full lease.
+const GONE_MS = 3_000;
 const PARALLEL = 6;
 // The Fetch spec refuses keepalive bodies past 64 KiB in flight, shared with
 // the theme's other scripts; Chromium also refuses a 10th keepalive request
@@ -23,20 +33,30 @@ const PARALLEL = 6;
 const KEEPALIVE_BYTES = 48 * 1024;
 const KEEPALIVE_COUNT = 8;
 
-// The drain's state, per tab: ids this tab has in flight, the pause, the
-// keepalive bytes it has in flight, the one timer, the running drain.
+// This page's state: ids it has in flight, the keepalive bytes and requests in flight,
+// the failed rounds counted when this round began, the one timer, the drain.
 const inflight = new Set<string>();
-let failures = 0;
-let pausedUntil = 0; // backoff or Retry-After, whichever ends later
-let holdUntil = 0; // Retry-After alone: flush() skips the backoff, never this
 let keepaliveBytes = 0;
+let keptAlive = 0;
+let round = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let wakeAt = 0;
 let running: Promise<void> | 0 = 0;
 let again = false;
 
 export const hidden = (): boolean => document.visibilityState == 'hidden';
-const ready = () => !!config.key && allowed();
+
+/** The shared pause; garbage reads as none, and a time further ahead than any pause can be (the clock went back) is void. */
+const pause = (): number[] => {
+  const stored = parse(get(PAUSE)) || [];
+  return [0, 1, 2].map((i) => {
+    const v = +stored[i] || 0;
+    return i > 1 || v < Date.now() + 3700e3 ? v : 0;
+  });
+};
+const setPause = (until: number, hold: number, failures: number): void => set(PAUSE, JSON.stringify([until, hold, failures]));
+
+const ready = (): boolean => !!config.key && get(REFUSED) != hash(config.key) && allowed();
 
 /** One timer, for the earliest wake-up asked for (a drain asks again for what it still needs); none while the queue is empty. */
 const wakeUpAt = (at: number): void => {
@@ -50,70 +70,84 @@ const wakeUpAt = (at: number): void => {
 };
 
 /**
- * Leases an id no tab is sending: a lease is its expiry time. This tab holds
- * a lease only while it sends (it deletes it after), and it never sends an
- * id twice at once, so any live lease means "busy": a request still in
- * flight from a tab that closed (keepalive outlives it), or from a tab
- * without Web Locks. A lease further ahead than one can be (the clock went
- * back) is void.
+ * Leases an id no tab is sending: a lease is its expiry time. A tab holds a
+ * lease only while it sends (it deletes it after), so any live lease means
+ * "busy": a request in flight in another tab, or from a page that went away.
+ * A lease further ahead than one can be (the clock went back) is void.
  */
 const lease = (id: string, now = Date.now()): unknown => {
-  const until = +get(LEASE + id)!;
-  return until > now && until <= now + LEASE_MS ? wakeUpAt(until) : (set(LEASE + id, now + LEASE_MS + ''), true);
+  const key = LEASE + hash(id);
+  const until = +get(key)!;
+  return until > now && until <= now + LEASE_MS ? wakeUpAt(until) : (set(key, now + LEASE_MS + ''), true);
 };
 
 /** Sends one id's records and applies the verdict (SPEC §3). */
 const send = async (id: string): Promise<void> => {
-  if (inflight.has(id)) return;
   const [keys, attributes] = take(id);
+  if (!keys.length) return del(LEASE + hash(id));
   const body = JSON.stringify({ id, attributes });
-  const size = new Blob([body]).size;
-  const budget = keepaliveBytes + size <= KEEPALIVE_BYTES && inflight.size < KEEPALIVE_COUNT ? size : 0;
-  // A profile too large for keepalive still goes while the page lives; as
-  // the page hides it waits for the next page instead of failing.
-  if (!keys.length || (!budget && hidden())) return del(LEASE + id);
+  const key = config.key;
+  // Keepalive lets a request outlive the page: everything sent as the page
+  // hides, and, while it is visible, two requests at a time to a server that
+  // is not failing (an identify right before a navigation is the common
+  // case). Never for retries: a keepalive request a timeout aborted keeps
+  // its connection (Chromium ~40 s, WebKitGTK minutes), and six of them
+  // would fill the host's connection pool. A body past the keepalive share
+  // goes without it (SPEC §3), which completes if the page lives on.
+  const size = hidden() || (!pause()[2] && keptAlive < 2) ? new Blob([body]).size : 0;
+  const keepalive = size && keepaliveBytes + size <= KEEPALIVE_BYTES && keptAlive < KEEPALIVE_COUNT ? size : 0;
   inflight.add(id);
-  keepaliveBytes += budget;
-  const { _status: status, _retryAfter, _body } = await post(config.endpoint, config.key, body, !!budget);
-  keepaliveBytes -= budget;
+  keepaliveBytes += keepalive;
+  keptAlive += +!!keepalive;
+  const { _status: status, _retryAfter, _body } = await post(config.endpoint, key, body, !!keepalive);
+  keepaliveBytes -= keepalive;
+  keptAlive -= +!!keepalive;
   inflight.delete(id);
   const now = Date.now();
   const next = verdict(status);
+  const [until, hold, failures] = pause();
   if (next == AUTH) {
-    // Forgetting the refused key pauses sending until init() brings one
-    // (or the next page load reads the script tag again); nothing is lost.
-    config.key = '';
+    // Sending pauses, in every tab, until init brings a key or a page loads; nothing is lost.
+    set(REFUSED, hash(key));
     report('unauthorized', id, `key refused (${status})`);
   } else if (next == RETRY) {
-    holdUntil = Math.max(holdUntil, now + retryAfter(_retryAfter, now));
-    wakeUpAt((pausedUntil = Math.max(holdUntil, now + backoff(++failures, Math.random()))));
+    // Backoff grows per failed round, not per request: six requests failing
+    // together are one failure of the server.
+    const held = Math.max(hold, now + retryAfter(_retryAfter, now));
+    setPause(Math.max(until, held, now + backoff(round + 1, Math.random())), held, round + 1);
+    wakeUpAt(pause()[0]);
   } else {
     keys.forEach(remove);
-    failures = 0;
-    if (next) report('rejected', id, `${id} rejected (${status}) ${_body}`);
+    if (failures) setPause(until, hold, 0);
+    if (next) forgetPrint(id), report('rejected', id, `${id} rejected (${status}) ${_body}`);
   }
   // Last: a tab that sees the lease gone sees the records gone too (one
   // storage area's changes reach other tabs in order).
-  del(LEASE + id);
+  del(LEASE + hash(id));
 };
 
+/** Sends `id` when no request for it is in flight here or in another tab. */
+const sendFree = (id: string, now?: number): unknown => !inflight.has(id) && lease(id, now) && send(id);
+
 /**
- * Sends every queued id once, in queue order, up to 6 at a time (a sliding
- * window: one slow answer does not hold the others), until the queue is done
- * or a pause (backoff, Retry-After, a refused key, consent) stops it. The
- * workers share one live iterator of the queue, which also meets ids queued
- * meanwhile. Ids another tab holds are skipped until their lease expires.
+ * One round: every queued id once, in queue order, up to 6 at a time (a
+ * sliding window: one slow answer does not hold the others), until the
+ * queue is done or a pause (backoff, Retry-After, a refused key, consent)
+ * stops it. The workers share one live iterator of the queue, which also
+ * meets ids queued meanwhile.
  */
 const work = (): Promise<unknown> => {
   const ids = queued.keys();
+  round = pause()[2];
   const worker = async (): Promise<void> => {
-    for (let next; ready() && Date.now() >= pausedUntil && !(next = ids.next()).done; ) {
-      if (lease(next.value)) await send(next.value);
-    }
+    for (let next; ready() && Date.now() >= pause()[0] && !(next = ids.next()).done; ) await sendFree(next.value);
   };
   // A timer may fire a hair before Date.now() reaches the pause (its clock
   // is monotonic): if the pause stopped the workers, wake again at its end.
-  return Promise.all([...Array(PARALLEL)].map(worker)).then(() => pausedUntil > Date.now() && wakeUpAt(pausedUntil));
+  return Promise.all([...Array(PARALLEL)].map(worker)).then(() => {
+    const until = pause()[0];
+    until > Date.now() && wakeUpAt(until);
+  });
 };
 
 /**
@@ -152,22 +186,23 @@ export const kick = (): Promise<void> => {
 /** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause): flush(), and back online. */
 export const flushNow = (): Promise<void> => {
   // The failures so far say nothing about now (back online: a fresh start).
-  failures = 0;
-  pausedUntil = holdUntil;
+  const [until, hold] = pause();
+  if (until > hold) setPause(hold, hold, 0);
   return kick();
 };
 
 /**
  * The page is hiding and may never run another task: lease without waiting
  * for the lock (a tab draining now holds leases on what it sends), and start
- * with keepalive what fits the budget.
+ * with keepalive what fits the budget, even during a backoff wait, never
+ * against Retry-After or a refused key. `gone` (pagehide): this page will
+ * not hear its answers, so its leases are shortened for the next page.
  */
-export const unload = (): void => {
+export const unload = (gone?: boolean): void => {
   const now = Date.now();
-  // Ids in flight hold a lease, so lease() passes them over. Offline, a
-  // request could only fail after this page is gone, leaving its lease to
-  // delay the next page: leave the queue to that page instead.
-  if (ready() && now >= holdUntil && navigator.onLine) {
-    for (const id of [...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT)) lease(id, now) && send(id);
+  // Offline, a request could only fail after this page is gone: leave the queue to the next page.
+  if (ready() && now >= pause()[1] && navigator.onLine) {
+    [...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT).forEach((id) => sendFree(id, now));
   }
+  if (gone) inflight.forEach((id) => set(LEASE + hash(id), now + GONE_MS + ''));
 };

@@ -1,5 +1,6 @@
 import { config } from './config';
-import { PREFIX, get, set } from './store';
+import { PREFIX, hash } from './record';
+import { del, get, set } from './store';
 import { toId, type Attributes } from './validate';
 
 /** The `customer` option: what the Liquid snippet prints from Shopify's `customer` object. */
@@ -12,7 +13,7 @@ export type Customer = {
   phone?: string | null;
 };
 
-/** Hash of the last auto-identified profile this browser queued (durably: it will be delivered). */
+/** `<hash of id>.<hash of profile>`: the last auto-identified profile this browser queued, until it fails to be delivered. */
 export const FINGERPRINT = PREFIX + 'f';
 
 /**
@@ -58,24 +59,23 @@ export const findCustomer = (win: any, option: any, useGlobals: boolean): [strin
 /** The logged-in customer of this page, as configured. */
 export const currentCustomer = () => findCustomer(window, config._customer, config._useGlobals);
 
-/** A short, stable fingerprint (FNV-1a): enough to tell a profile changed, without keeping its PII. */
-export const fingerprint = (s: string): string => {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(36);
-};
-
 /**
  * Auto-identify (SPEC §4): the id to identify when the logged-in customer's
  * profile differs from the one last queued from this browser, '' when
  * unchanged or a guest; `logout()` when a customer seen before is gone. The
- * fingerprint is taken at queue time: the durable queue delivers it, and a
- * page that reloads before the request ends then adds no second one.
+ * fingerprint is taken at queue time (a page that reloads before the
+ * request ends then adds no second one) and forgotten when that profile is
+ * not delivered after all (`forgetPrint`).
  */
 export const autoIdentify = (logout: () => void): string => {
   const found = currentCustomer();
   const last = get(FINGERPRINT);
   if (!found) return last && logout(), '';
-  const print = fingerprint(JSON.stringify(found));
+  const print = hash(found[0]) + '.' + hash(JSON.stringify(found));
   return print == last ? '' : (set(FINGERPRINT, print), found[0]);
+};
+
+/** The profile of `id` was discarded, evicted or rejected: if it was the auto-identified one, identify the customer again on a later page. */
+export const forgetPrint = (id: string): void => {
+  (get(FINGERPRINT) || '.').indexOf(hash(id) + '.') || del(FINGERPRINT);
 };

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+// Enqueues as identify does, committing nothing (validation is tested elsewhere).
+const enq = (q: any, id: string, attributes: object) => q.enqueue(id, attributes, () => {});
+
 const load = async () => {
   vi.resetModules();
   const store = await import('../../src/store');
@@ -13,9 +16,9 @@ afterEach(() => vi.restoreAllMocks());
 describe('the durable queue', () => {
   it("merges an id's records in order (later values win) and keeps the id in its oldest place", async () => {
     const q = await load();
-    q.enqueue('a', { plan: 'free', n: 1 });
-    q.enqueue('b', { x: 1 });
-    q.enqueue('a', { plan: 'pro' });
+    enq(q, 'a', { plan: 'free', n: 1 });
+    enq(q, 'b', { x: 1 });
+    enq(q, 'a', { plan: 'pro' });
     expect([...q.queued.keys()]).toEqual(['a', 'b']);
     const [keys, merged] = q.take('a');
     expect(keys).toHaveLength(2);
@@ -24,44 +27,96 @@ describe('the durable queue', () => {
 
   it('removes exactly the records a request carried: a record added meanwhile stays', async () => {
     const q = await load();
-    q.enqueue('a', { v: 1 });
+    enq(q, 'a', { v: 1 });
     const [keys] = q.take('a');
-    q.enqueue('a', { v: 2 });
+    enq(q, 'a', { v: 2 });
     keys.forEach(q.remove);
     expect({ ...q.take('a')[1] }).toEqual({ v: 2 });
   });
 
-  it('caps a merged request at 50 custom attributes, reserved ones aside', async () => {
+  it('caps a merged request at 50 custom attributes, reserved ones aside, and reports what it drops', async () => {
     const q = await load();
-    q.enqueue('a', Object.fromEntries(Array.from({ length: 40 }, (_, i) => ['a' + i, i])));
-    q.enqueue('a', { ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => ['b' + i, i])), name: 'Ada' });
+    const events: any[] = [];
+    const listener = (e: Event) => events.push((e as CustomEvent).detail);
+    window.addEventListener('growlytics:error', listener);
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    // Records that bypassed identify's count (two tabs racing, an older version).
+    enq(q, 'a', Object.fromEntries(Array.from({ length: 40 }, (_, i) => ['a' + i, i])));
+    enq(q, 'a', { ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => ['b' + i, i])), name: 'Ada' });
     const merged = q.take('a')[1];
+    window.removeEventListener('growlytics:error', listener);
     expect(Object.keys(merged)).toHaveLength(51);
     expect(merged.name).toBe('Ada');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'rejected', id: 'a' });
+    expect(events[0].message).toContain('"b19": over 50 custom attributes');
+    expect(events[0].message).not.toContain('"b9"');
   });
 
-  it('loads what earlier pages left, oldest first, and evicts expired records with a report', async () => {
+  it('drops, at send time, a value whose type another tab locked meanwhile, and reports it', async () => {
+    const q = await load();
+    const events: any[] = [];
+    const listener = (e: Event) => events.push((e as CustomEvent).detail);
+    window.addEventListener('growlytics:error', listener);
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    enq(q, 'a', { score: 'high', plan: 'pro' });
+    localStorage.setItem('growlytics:t:score', 'number'); // the other tab's lock won the race
+    const merged = q.take('a')[1];
+    window.removeEventListener('growlytics:error', listener);
+    expect({ ...merged }).toEqual({ plan: 'pro' });
+    expect(events.map((e) => e.message)).toEqual(['growlytics: a: not sent: "score": type locked to number']);
+    expect(localStorage.getItem('growlytics:t:score')).toBe('number');
+    expect(localStorage.getItem('growlytics:t:plan')).toBe('string');
+  });
+
+  it('merges in call order even past ten calls in one millisecond (fixed-width sequence in the key)', async () => {
+    const q = await load();
+    vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    for (let v = 0; v < 12; v++) enq(q, 'a', { v });
+    const keys = Object.keys(localStorage).filter((k) => k.startsWith('growlytics:r:'));
+    expect(keys.slice().sort().map((k) => JSON.parse(localStorage.getItem(k)!).a.v)).toEqual([...Array(12).keys()]);
+    expect(q.take('a')[1].v).toBe(11);
+  });
+
+  it('refuses an update larger than the whole bound, and evicts nothing for it', async () => {
+    const q = await load();
+    enq(q, 'a', { x: 1 });
+    const accept = vi.fn();
+    expect(q.enqueue('b', { big: 'x'.repeat(500_000) }, accept)).toMatch(/over 500000 chars/);
+    expect(accept).not.toHaveBeenCalled();
+    expect([...q.queued.keys()]).toEqual(['a']);
+  });
+
+  it('makes room for a large update by evicting only as many of the oldest as it needs', async () => {
+    const q = await load();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    for (let i = 0; i < 5; i++) enq(q, 'id' + i, { v: 'x'.repeat(100_000) });
+    expect(q.queued.size).toBe(4); // 5 × 100 KB > 500,000 chars: the oldest went
+    enq(q, 'big', { v: 'y'.repeat(150_000) });
+    // 4 × 100 KB + 150 KB is over the bound by less than one record: one more goes, not all.
+    expect([...q.queued.keys()]).toEqual(['id2', 'id3', 'id4', 'big']);
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+
+  it('loads what earlier pages left, oldest first, whatever their age (no age limit, SPEC §3)', async () => {
     const now = Date.now();
-    // Record keys carry their time in base 36, so they sort oldest first.
-    const key = (t: number) => 'growlytics:r:' + t.toString(36) + 'tab001' + 0;
+    const { recordKey } = await import('../../src/record');
+    const key = (t: number) => recordKey(t, 0, 'tab001');
     localStorage.setItem(key(now - 1000), JSON.stringify({ i: 'late', a: {}, t: now - 1000 }));
     localStorage.setItem(key(now - 5000), JSON.stringify({ i: 'early', a: {}, t: now - 5000 }));
-    localStorage.setItem(key(now - 8 * 864e5), JSON.stringify({ i: 'stale', a: {}, t: now - 8 * 864e5 }));
-    const events: any[] = [];
-    window.addEventListener('growlytics:error', (e) => events.push((e as CustomEvent).detail));
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    localStorage.setItem(key(now - 400 * 864e5), JSON.stringify({ i: 'old', a: {}, t: now - 400 * 864e5 }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const q = await load();
     const { storedKeys } = await import('../../src/store');
     q.loadQueue(storedKeys());
-    expect([...q.queued.keys()]).toEqual(['early', 'late']);
-    expect(events).toEqual([{ type: 'evicted', id: 'stale', message: 'growlytics: stale evicted (expired)' }]);
-    expect(localStorage.getItem(key(now - 8 * 864e5))).toBeNull();
+    expect([...q.queued.keys()]).toEqual(['old', 'early', 'late']);
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('is bounded: past 2,000 records the oldest go first, each reported', async () => {
     const q = await load();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    for (let i = 0; i < 2003; i++) q.enqueue('id' + i, { i });
+    for (let i = 0; i < 2003; i++) enq(q, 'id' + i, { i });
     expect(q.queued.size).toBe(2000);
     expect(q.queued.has('id0')).toBe(false);
     expect(q.queued.has('id3')).toBe(true);

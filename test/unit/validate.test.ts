@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkAttributes, checkId, isPlainObject, kindOf, toId, type Kind } from '../../src/validate';
 
+// `types` stands for the store-wide lock: checkAttributes only reads it and
+// answers what the call would lock and count; the caller commits.
 const check = (attributes: object, types: Record<string, Kind> = Object.create(null), names: string[] = []) => {
   const errors: string[] = [];
-  const [accepted, locking] = checkAttributes([attributes], types, names, errors);
-  return { accepted: { ...accepted }, errors, types, names, locking };
+  const [accepted, locks, added] = checkAttributes([attributes], (name) => types[name], names, errors);
+  return { accepted: { ...accepted }, errors, locks: { ...locks }, added };
 };
 
 describe('kindOf (rule 3: String, Number, Boolean or Date)', () => {
@@ -95,38 +97,58 @@ describe('checkAttributes', () => {
     for (const e of errors) expect(e).toMatch(/^"(nul|obj|arr|fn|nan|inf|big)": not string\/number\/boolean\/Date$/);
   });
 
-  it('refuses strings over 2048 characters (the snippet keeps one value from filling the queue)', () => {
-    expect(check({ a: 'x'.repeat(2048) }).errors).toEqual([]);
-    expect(check({ a: 'x'.repeat(2049) }).errors).toEqual(['"a": over 2048 chars']);
+  it('has no length limit of its own on values: the server has none (SPEC §1)', () => {
+    const long = 'x'.repeat(100 * 1024);
+    const { accepted, errors } = check({ a: long });
+    expect(errors).toEqual([]);
+    expect(accepted.a).toBe(long);
   });
 
   it('rule 4: at most 50 custom attributes per profile, counting earlier calls; reserved ones do not count', () => {
     const names = Array.from({ length: 48 }, (_, i) => 'old' + i);
-    const { accepted, errors } = check({ old0: 'again', a: 1, b: 2, c: 3, name: 'Ada', email: 'a@b.c', mobile: '1' }, undefined, names);
+    const { accepted, errors, added } = check({ old0: 'again', a: 1, b: 2, c: 3, name: 'Ada', email: 'a@b.c', mobile: '1' }, undefined, names);
     expect(Object.keys(accepted)).toEqual(['old0', 'a', 'b', 'name', 'email', 'mobile']);
     expect(errors).toEqual(['"c": over 50 custom attributes']);
-    expect(names).toHaveLength(50);
+    expect(added).toEqual(['a', 'b']);
+    expect(names).toHaveLength(48); // the caller commits
+  });
+
+  it('rule 4 within one call: a name given twice counts once', () => {
+    const names = Array.from({ length: 49 }, (_, i) => 'old' + i);
+    const errors: string[] = [];
+    const [, , added] = checkAttributes([{ a: 1 }, { a: 2, b: 3 }], () => undefined, names, errors);
+    expect(added).toEqual(['a']);
+    expect(errors).toEqual(['"b": over 50 custom attributes']);
   });
 
   it('rule 5: a name keeps its first type, store-wide; Date is its own type', () => {
-    const types: Record<string, Kind> = Object.create(null);
-    expect(check({ n: 1, d: new Date(0), s: 'x' }, types, ['n', 'd', 's']).locking).toBe(true);
+    const first = check({ n: 1, d: new Date(0), s: 'x' });
+    expect(first.locks).toEqual({ n: 'number', d: 'date', s: 'string' });
+    const types: Record<string, Kind> = first.locks;
     const again = check({ n: '1', d: 'yesterday', s: new Date(0) }, types);
     expect(again.accepted).toEqual({});
     expect(again.errors).toEqual(['"n": type locked to number', '"d": type locked to date', '"s": type locked to string']);
-    expect(check({ n: 2 }, types).locking).toBe(false);
+    expect(check({ n: 2 }, types).locks).toEqual({});
+  });
+
+  it('rule 5 within one call: the first accepted value locks the name for the later sources', () => {
+    const errors: string[] = [];
+    const [accepted, locks] = checkAttributes([{ x: 1 }, { x: 'one' }], () => undefined, [], errors);
+    expect({ ...accepted }).toEqual({ x: 1 });
+    expect({ ...locks }).toEqual({ x: 'number' });
+    expect(errors).toEqual(['"x": type locked to number']);
   });
 
   it('later sources win and reserved fields are validated too', () => {
     const errors: string[] = [];
-    const [accepted] = checkAttributes([{ email: 'shop@x.y', name: 'Shop' }, { email: 'caller@x.y' }], Object.create(null), [], errors);
+    const [accepted] = checkAttributes([{ email: 'shop@x.y', name: 'Shop' }, { email: 'caller@x.y' }], () => undefined, [], errors);
     expect({ ...accepted }).toEqual({ email: 'caller@x.y', name: 'Shop' });
   });
 
   it('keeps __proto__ as plain data and pollutes nothing', () => {
     const { accepted, errors } = check(JSON.parse('{"__proto__": {"polluted": 1}, "x": 1}'));
     expect(errors).toEqual(['"__proto__": not string/number/boolean/Date']);
-    const ok = checkAttributes([JSON.parse('{"__proto__": "data"}')], Object.create(null), [], []);
+    const ok = checkAttributes([JSON.parse('{"__proto__": "data"}')], () => undefined, [], []);
     expect(Object.keys(ok[0])).toEqual(['__proto__']);
     expect(({} as any).polluted).toBeUndefined();
     expect(accepted).toEqual({ x: 1 });

@@ -1,0 +1,23 @@
+import { startPixel } from './pixel';
+
+/**
+ * The custom pixel's entry (SPEC §5): the script a merchant pastes in
+ * Settings → Customer events → Add custom pixel. The build puts the two lines
+ * the merchant edits above this code (rollup.config.mjs).
+ */
+
+// The lines the merchant edits.
+declare const GROWLYTICS_KEY: string;
+declare const GROWLYTICS_ENDPOINT: string;
+// The lax sandbox's globals (help.shopify.com, "Custom pixels"): the
+// customer events bus, async storage on the shop's origin, the page's
+// snapshot at load, and `api`, whose `customerPrivacy` reports consent.
+declare const analytics: any, browser: any, init: any, api: any;
+
+try {
+  startPixel(
+    { analytics, browser, init, customerPrivacy: typeof api == 'object' && api ? api.customerPrivacy : undefined },
+    GROWLYTICS_KEY,
+    GROWLYTICS_ENDPOINT,
+  );
+} catch {} // pasted where a global is missing (a ReferenceError): do nothing, quietly
