@@ -1,10 +1,10 @@
-import { OPTIONS, config, refusal } from './config';
+import { OPTIONS, config, usable } from './config';
 import { allowed, watchConsent } from './consent';
 import { commit, countedFor, forgetId, knowList, lockOf } from './known';
 import { discardUnpersisted, enqueue, loadQueue, syncQueue } from './queue';
 import { PREFIX } from './record';
 import { report } from './report';
-import { REFUSED, flushNow, hidden, kick, unload } from './sender';
+import { REFUSED, flushNow, hidden, kick, skipBackoff, unload } from './sender';
 import { FINGERPRINT, autoIdentify, currentCustomer, type Customer } from './shopify';
 import { del, openStore, persist, set, storedKeys } from './store';
 import { checkAttributes, checkId, isPlainObject } from './validate';
@@ -59,11 +59,13 @@ export const api = {
       // is ignored. A key or endpoint no request could use is refused here,
       // loudly, instead of failing every request silently (SPEC §2).
       if (typeof value == typeof config[name] && value !== '') {
-        const [problem, usable] = refusal(name, value);
-        if (problem) report('unauthorized', undefined, problem);
-        else (config as any)[name] = usable;
+        const use = usable(name, value);
+        // escape() shows an invisible character (a zero-width space as %u200B).
+        if (use === undefined) {
+          report('unauthorized', undefined, `${name} refused: ${escape(value as string)} ${name == 'key' ? 'holds a character no HTTP header can carry' : 'is not an http(s) URL'}`);
+        }
         // A key brought by init lifts a refused key's pause (SPEC §3).
-        if (name == 'key' && !problem) del(REFUSED);
+        else (config as any)[name] = use, name == 'key' && del(REFUSED);
       }
     }
     const customer = options.customer;
@@ -146,8 +148,10 @@ export const install = (win: any): Growlytics => {
   const keys = storedKeys();
   keys.forEach((key) => knowList(key));
   loadQueue(keys);
-  // A page load ends a refused key's pause: the script tag may carry a new key.
+  // A page load is a fresh try (SPEC §3): it ends a refused key's pause (the
+  // script tag may carry a new key) and the backoff wait, not Retry-After.
   del(REFUSED);
+  skipBackoff();
   // The answer may have changed: granted, what waited in memory is stored and
   // sent; refused (the visitor chose), it is dropped.
   const settle = guard((refused?: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted()));

@@ -20,25 +20,16 @@ export const config = {
 export const OPTIONS = ['key', 'endpoint', 'debug', 'autoIdentify', 'respectConsent'] as const;
 
 /**
- * Why a key or endpoint cannot be used, and the value to use otherwise. A
- * key must be a valid header value (fetch throws a TypeError before any
- * request for code points past U+00FF, NUL, CR or LF: a pasted zero-width
- * space is one); an endpoint must be an http(s) URL (resolved against the
- * page, so an app proxy path works).
+ * The value `init` applies for an option, or undefined for a key or an
+ * endpoint no request could use (SPEC §2): a key must be a valid header
+ * value (fetch throws a TypeError before any request for code points past
+ * U+00FF, NUL, CR or LF: a pasted zero-width space is one); an endpoint an
+ * http(s) URL (resolved against the page, so an app proxy path works).
  */
-export const refusal = (name: string, value: any): [string, string?] => {
+export const usable = (name: string, value: any): any => {
   try {
-    if (name == 'key') {
-      const bad = /[\0\n\r\u0100-\uffff]/.exec(value);
-      if (bad) return [`key refused: it holds U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} at index ${bad.index}, which no HTTP header can carry`];
-    }
-    if (name == 'endpoint') {
-      const url = new URL(value, location.href);
-      if (!/^https?:$/.test(url.protocol)) throw 0;
-      value = url.href;
-    }
-  } catch {
-    return [`endpoint refused: ${value} is not an http(s) URL`];
-  }
-  return ['', value];
+    if (name != 'endpoint') return name != 'key' || !/[\0\n\r\u0100-\uffff]/.test(value) ? value : undefined;
+    const url = new URL(value, location.href);
+    if (/^https?:$/.test(url.protocol)) return url.href;
+  } catch {}
 };

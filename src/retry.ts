@@ -17,9 +17,14 @@ export const verdict = (status: number): Verdict =>
 
 const MAX_BACKOFF = 60_000;
 
-/** Exponential backoff with full jitter: a random wait in [0, min(60 s, 1 s · 2^(failures-1))). */
+/**
+ * Full jitter: a random wait in [0, cap). The cap doubles from 1 s to 4 s,
+ * stays there for six more failed rounds (a short outage ends, on average,
+ * 2 s before the next try: delivery within about 5 s of recovery), then
+ * doubles again up to 60 s, so a long outage costs the server little.
+ */
 export const backoff = (failures: number, random: number): number =>
-  random * Math.min(MAX_BACKOFF, 1000 * 2 ** (failures - 1));
+  random * Math.min(MAX_BACKOFF, 1000 * 2 ** Math.max(Math.min(failures - 1, 2), failures - 7));
 
 /** `Retry-After` in ms, as delta-seconds or an HTTP date; 0 when absent or past. Capped at an hour. */
 export const retryAfter = (header: string | null | undefined, now: number): number => {

@@ -4,7 +4,7 @@ import { queued, remove, take } from './queue';
 import { LEASE, PREFIX, hash } from './record';
 import { report } from './report';
 import { AUTH, RETRY, backoff, retryAfter, verdict } from './retry';
-import { del, get, parse, set } from './store';
+import { del, get, set } from './store';
 import { post } from './transport';
 import { forgetPrint } from './shopify';
 
@@ -46,15 +46,12 @@ let again = false;
 
 export const hidden = (): boolean => document.visibilityState == 'hidden';
 
-/** The shared pause; garbage reads as none, and a time further ahead than any pause can be (the clock went back) is void. */
+/** The shared pause, stored as "until,hold,failures"; garbage reads as none, and a pause further ahead than one can be (the clock went back) as over. */
 const pause = (): number[] => {
-  const stored = parse(get(PAUSE)) || [];
-  return [0, 1, 2].map((i) => {
-    const v = +stored[i] || 0;
-    return i > 1 || v < Date.now() + 3700e3 ? v : 0;
-  });
+  const stored = (get(PAUSE) || '').split(',');
+  return [0, 1, 2].map((i) => (+stored[i] < Date.now() + 3700e3 || i > 1 ? +stored[i] || 0 : 0));
 };
-const setPause = (until: number, hold: number, failures: number): void => set(PAUSE, JSON.stringify([until, hold, failures]));
+const setPause = (...pause: number[]): void => set(PAUSE, pause + '');
 
 const ready = (): boolean => !!config.key && get(REFUSED) != hash(config.key) && allowed();
 
@@ -183,13 +180,14 @@ export const kick = (): Promise<void> => {
   })());
 };
 
-/** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause): flush(), and back online. */
-export const flushNow = (): Promise<void> => {
-  // The failures so far say nothing about now (back online: a fresh start).
+/** Ends the backoff wait, for every tab (never Retry-After): the failures so far say nothing about now. */
+export const skipBackoff = (): void => {
   const [until, hold] = pause();
   if (until > hold) setPause(hold, hold, 0);
-  return kick();
 };
+
+/** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause): flush(), and back online. */
+export const flushNow = (): Promise<void> => (skipBackoff(), kick());
 
 /**
  * The page is hiding and may never run another task: lease without waiting

@@ -4,6 +4,8 @@
 // customer whose profile was not delivered, and the small ones. Every
 // assertion is about what the real collector received.
 import { describe, expect, test } from 'vitest';
+import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
+import { hash } from '../../src/record';
 import { okRequests, pageErrorsOf, useHarness } from './harness';
 
 const h = useHarness();
@@ -113,7 +115,7 @@ describe('key and endpoint', () => {
     await env.serve({ '/': env.page({ key: 'demo\u200bkey' }) });
     const tab = await env.open('/');
     expect(env.events.map((e) => [e.type, e.message])).toEqual([
-      ['unauthorized', 'growlytics: key refused: it holds U+200b at index 4, which no HTTP header can carry'],
+      ['unauthorized', 'growlytics: key refused: demo%u200Bkey holds a character no HTTP header can carry'],
     ]);
     expect(tab.console.some((m) => m.type === 'error' && m.text.includes('key refused'))).toBe(true);
     expect((await tab.identify('zw-1', { n: 1 })).queued).toBe(true);
@@ -130,7 +132,7 @@ describe('key and endpoint', () => {
     const tab = await env.open('/');
     await tab.evaluate(() => (window as any).growlytics.init({ endpoint: 'javascript:alert(1)', debug: true }));
     expect(env.events.map((e) => e.type)).toEqual(['unauthorized']);
-    expect(env.events[0].message).toContain('endpoint refused');
+    expect(env.events[0].message).toBe('growlytics: endpoint refused: javascript%3Aalert%281%29 is not an http(s) URL');
     await tab.identify('ep-1', { n: 1 });
     await env.waitFor((c) => okRequests(c, 'ep-1').length === 1, 10_000, 'delivered to the endpoint given before');
   });
@@ -151,6 +153,23 @@ describe('privacy', () => {
     expect(text).not.toContain('plan-');
     expect(recordKeys(storage)).toEqual([]);
     expect(Object.keys(storage).filter((k) => k.startsWith('growlytics:n:')).length).toBeLessThanOrEqual(200);
+  });
+
+  test("reset() forgets the logged-in customer's bookkeeping: the names counted for them and the fingerprint", async () => {
+    const env = await h.setup();
+    await env.serve({});
+    const ada = String((DEMO_CUSTOMERS as { id: number }[])[0].id);
+    const tab = await env.open(`/login?as=1&return=/`);
+    await env.waitFor((c) => okRequests(c, ada).length === 1, 10_000, 'Ada auto-identified');
+    await tab.identify(null, { plan: 'pro' });
+    await env.waitFor((c) => okRequests(c, ada).length === 2, 10_000, 'the plan delivered');
+    const namesKey = 'growlytics:n:' + hash(ada);
+    expect(JSON.parse((await tab.storage())[namesKey])).toEqual(['plan']);
+    expect(await tab.storage()).toHaveProperty('growlytics:f');
+    await tab.evaluate(() => (window as any).growlytics.reset());
+    const after = await tab.storage();
+    expect(after).not.toHaveProperty(namesKey);
+    expect(after).not.toHaveProperty('growlytics:f');
   });
 });
 

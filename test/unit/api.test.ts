@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanInstalls } from './clean-install';
+
+cleanInstalls();
 
 // The snippet keeps one instance per page in module state: each test loads
 // fresh modules against a clean window.

@@ -1,4 +1,7 @@
 import { expect, it } from 'vitest';
+import { cleanInstalls } from './clean-install';
+
+cleanInstalls();
 
 // The ES module build, as a theme developer's bundler would import it. It
 // acts on the page's one snippet: the same object as window.growlytics.

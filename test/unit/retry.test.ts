@@ -10,12 +10,13 @@ describe('verdict (SPEC §3)', () => {
   ])('%i', (status, expected) => expect(verdict(status)).toBe(expected));
 });
 
-describe('backoff: exponential with full jitter, capped at 60 s', () => {
-  it('spans [0, 1 s · 2^(n-1))', () => {
-    expect(backoff(1, 0)).toBe(0);
-    expect(backoff(1, 0.999)).toBeCloseTo(999);
-    expect(backoff(3, 0.5)).toBe(2000);
-    expect(backoff(30, 0.999)).toBeCloseTo(59_940);
+describe('backoff: full jitter, 1-2-4 s, a 4 s plateau for short outages, then doubling to 60 s', () => {
+  it.each([
+    [1, 1000], [2, 2000], [3, 4000], [4, 4000], [9, 4000], [10, 8000], [11, 16_000], [12, 32_000], [13, 60_000], [40, 60_000],
+  ])('after %i failed rounds the wait is in [0, %i ms)', (failures, cap) => {
+    expect(backoff(failures, 0)).toBe(0);
+    expect(backoff(failures, 0.5)).toBe(cap / 2);
+    expect(backoff(failures, 0.999)).toBeCloseTo(cap * 0.999);
   });
 });
 
