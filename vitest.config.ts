@@ -1,9 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
 // Two levels (GUIDE habit 7): fast unit tests in happy-dom, and real-browser
-// tests that drive Debian's Chromium against the built dist/ bundle and the
-// demo collector. Browser files run one at a time: each launches Chromium,
-// and the machine has two cores.
+// tests against the built dist/ bundle and the demo collector, run once per
+// engine: Chromium, Firefox and WebKit (test/engines/). The project name is
+// the engine, so every failure is printed with it (`|webkit| test/browser/...`).
+//
+// The machine has two cores: browser files run one at a time, and the
+// engines one after the other (sequence.groupOrder runs each group only
+// when the previous one is done): unit, then chromium, firefox, webkit.
+// One engine alone: `npx vitest run --project firefox`.
+const engines = ['chromium', 'firefox', 'webkit'] as const;
+
 export default defineConfig({
   test: {
     projects: [
@@ -12,18 +19,24 @@ export default defineConfig({
           name: 'unit',
           environment: 'happy-dom',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
-      {
+      ...engines.map((engine, i) => ({
         test: {
-          name: 'browser',
+          name: engine,
           environment: 'node',
           include: ['test/browser/**/*.test.ts'],
+          // Read by test/engines/index.mjs through the harness.
+          env: { GTL_ENGINE: engine },
           testTimeout: 60_000,
-          hookTimeout: 60_000,
+          hookTimeout: 90_000,
           fileParallelism: false,
+          // One worker runs every file, so one browser serves them all (harness.ts).
+          isolate: false,
+          sequence: { groupOrder: i + 1 },
         },
-      },
+      })),
     ],
   },
 });

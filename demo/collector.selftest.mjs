@@ -41,6 +41,16 @@ check('preflight answers 204 with the CORS contract', async () => {
   assert.equal(srv.collector.preflights, 1);
 });
 
+check('an opaque origin (a sandboxed iframe, the custom pixel): preflight and POST allowed for Origin: null', async () => {
+  const headers = { origin: 'null', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-growlytics-key' };
+  const pre = await fetch(srv.endpoint, { method: 'OPTIONS', headers });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-origin'), 'null');
+  const res = await fetch(srv.endpoint, { method: 'POST', headers: { origin: 'null', 'content-type': 'application/json', 'x-growlytics-key': 'demo-key' }, body: JSON.stringify({ id: 'a@example.com' }) });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('access-control-allow-origin'), 'null');
+});
+
 check('wrong or missing key: 401 with CORS headers, nothing stored', async () => {
   for (const key of ['nope', null]) {
     const res = await post({ id: 'a', attributes: {} }, { key });

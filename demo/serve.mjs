@@ -6,6 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCollector } from './collector.mjs';
 import { startStorefront } from './storefront.mjs';
+import { checkoutPages } from './checkout.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
@@ -32,7 +33,7 @@ if (!existsSync(BUNDLE)) {
 let collector, storefront;
 try {
   collector = await startCollector({ host: HOST, port: port('COLLECTOR_PORT', 8787), file: DATA });
-  storefront = await startStorefront({ host: HOST, port: port('PORT', 8080), endpoint: collector.endpoint });
+  storefront = await startStorefront({ host: HOST, port: port('PORT', 8080), endpoint: collector.endpoint, pages: checkoutPages({ endpoint: collector.endpoint }) });
 } catch (e) {
   console.error(`Could not start the demo: ${e.message}${e.code === 'EADDRINUSE' ? ' (set PORT / COLLECTOR_PORT to free ports)' : ''}`);
   await collector?.close();
@@ -48,6 +49,10 @@ Growlytics demo
   1. Open the storefront, log in as a demo customer (or fill in the form) and identify.
   2. Watch the profile arrive on the dashboard; switch it to 503 / 429 / drop / hang
      to see the snippet queue, retry and deliver once it is back.
+  3. Check out as a guest (Check out on the product page): the checkout pixels
+     identify you by email. Set the dashboard to "network drop" before paying:
+     the order's profile stays in the browser; Continue shopping, set the
+     dashboard back to normal, and the theme snippet delivers it.
   Profiles are saved to ${relative(process.cwd(), DATA)}. Ctrl-C stops.
 `);
 

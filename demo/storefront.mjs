@@ -86,9 +86,13 @@ function createLiquid(root) {
  * @param {string} [o.root]          repo root: dist/ and shopify/ are read from it
  * @param {Record<string, string | ((req, url) => string | Promise<string>)>} [o.pages]
  *        extra raw HTML pages by path, checked before the demo routes
+ * @param {(req, url) => string} [o.headStart]
+ *        HTML put at the very start of every page's <head> (raw pages and
+ *        demo routes alike): the browser tests' probe, which must run before
+ *        any page script in every engine, including those without init scripts
  * @returns {Promise<{ origin: string, close: () => Promise<void> }>}
  */
-export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 'demo-key', root = REPO, pages = {} } = {}) {
+export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 'demo-key', root = REPO, pages = {}, headStart } = {}) {
   const liquid = createLiquid(root);
   const dist = join(root, 'dist');
   const assets = join(THEME, 'assets');
@@ -146,7 +150,16 @@ export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 
     const globals = { customer };
     const contentForLayout = await liquid.renderFile('templates/page', scope, { globals });
     const html = await liquid.renderFile('theme', { ...scope, content_for_header: header, content_for_layout: contentForLayout }, { globals });
-    send(res, 200, html);
+    send(res, 200, withHeadStart(html, req, url));
+  }
+
+  function withHeadStart(html, req, url) {
+    if (!headStart || typeof html !== 'string') return html;
+    const extra = headStart(req, url);
+    // After <head ...> (not <header>), else after the doctype, else first.
+    const at = /<head(?:\s[^>]*)?>/i.exec(html) ?? /^\s*<!doctype[^>]*>/i.exec(html);
+    const i = at ? at.index + at[0].length : 0;
+    return html.slice(0, i) + extra + html.slice(i);
   }
 
   async function handle(req, res) {
@@ -154,7 +167,7 @@ export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 
     const path = url.pathname;
     if (Object.hasOwn(pages, path)) {
       const page = pages[path];
-      return send(res, 200, typeof page === 'function' ? await page(req, url) : page);
+      return send(res, 200, withHeadStart(typeof page === 'function' ? await page(req, url) : page, req, url));
     }
     if (path.startsWith('/dist/')) return serveFile(res, dist, path.slice('/dist/'.length));
     if (path.startsWith('/demo/assets/')) return serveFile(res, assets, path.slice('/demo/assets/'.length));

@@ -1,16 +1,19 @@
-import { OPTIONS, config, usable } from './config';
+import { config, usable } from './config';
 import { allowed, watchConsent } from './consent';
-import { commit, countedFor, forgetId, knowList, lockOf } from './known';
+import { commit, countedFor, lockOf } from './known';
 import { discardUnpersisted, enqueue, loadQueue, syncQueue } from './queue';
 import { PREFIX } from './record';
 import { report } from './report';
-import { REFUSED, flushNow, hidden, kick, skipBackoff, unload } from './sender';
-import { FINGERPRINT, autoIdentify, currentCustomer, type Customer } from './shopify';
-import { del, openStore, persist, set, storedKeys } from './store';
+import { flushNow, kick, unload } from './sender';
+import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
+import { del, persist, set, storedKeys } from './store';
 import { checkAttributes, checkId, isPlainObject } from './validate';
 
-/** Written when the visitor grants consent, so other open tabs hear of it (a `storage` event) and store what waits in their memory. */
-const CONSENT = PREFIX + 'c';
+// `growlytics:c` is written when the visitor grants consent, so other open
+// tabs hear of it (a `storage` event) and store what waits in their memory.
+// Storage keys of one or two uses are written in place, not as module
+// constants: each constant is one more name for the minifier, and past 54
+// names they take two letters.
 
 /** Options of `init` (SPEC §2). Unknown options are ignored. */
 export type Options = {
@@ -45,7 +48,7 @@ const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A)
 
 /** Identifies the logged-in customer when their profile changed (SPEC §4). */
 const identifyCustomer = () => {
-  const id = config.autoIdentify && autoIdentify(api.reset);
+  const id = config.autoIdentify && autoIdentify();
   if (id) api.identify(id);
 };
 
@@ -53,26 +56,19 @@ const identifyCustomer = () => {
 export const api = {
   /** Configures the snippet; a later call overrides. Never throws. */
   init: guard((options: Options) => {
-    for (const name of OPTIONS) {
-      const value = options[name];
+    for (const name in config) {
+      const value = options[name as keyof Options];
       // Same type as the default, and no empty key or endpoint; anything else
       // is ignored. A key or endpoint no request could use is refused here,
       // loudly, instead of failing every request silently (SPEC §2).
-      if (typeof value == typeof config[name] && value !== '') {
-        const use = usable(name, value);
-        // escape() shows an invisible character (a zero-width space as %u200B).
-        if (use === undefined) {
-          report('unauthorized', undefined, `${name} refused: ${escape(value as string)} ${name == 'key' ? 'holds a character no HTTP header can carry' : 'is not an http(s) URL'}`);
-        }
+      if (typeof value == typeof (config as any)[name] && value !== '') {
         // A key brought by init lifts a refused key's pause (SPEC §3).
-        else (config as any)[name] = use, name == 'key' && del(REFUSED);
+        if (usable({ ...config, [name]: value })) ((config as any)[name] = value), name == 'key' && del(PREFIX + 'k');
+        // escape() shows an invisible character (a zero-width space as %u200B) and never throws.
+        else report('unauthorized', `${name} refused: ${escape(value as string)}`);
       }
     }
-    const customer = options.customer;
-    if (customer !== undefined) {
-      config._customer = isPlainObject(customer) ? customer : null;
-      if (config._customer) (config._useGlobals = true), identifyCustomer();
-    }
+    setCustomer(options.customer) && identifyCustomer();
     kick();
   }),
 
@@ -82,14 +78,15 @@ export const api = {
     let queued = false;
     try {
       const found = currentCustomer();
-      const target = id != null ? checkId(id, errors) : found?.[0];
-      if (!target && id == null) errors.push('id: none, no customer logged in');
-      if (attributes != null && !isPlainObject(attributes)) errors.push('attributes: not a plain object');
+      // No id: the logged-in customer's, checked like any other.
+      const target = checkId(id ?? found?.[0], errors);
+      attributes ??= {}; // null and undefined mean none
+      if (!isPlainObject(attributes)) errors.push('attributes: not a plain object');
       else if (target) {
         // Reserved fields go only into the logged-in customer's own profile,
         // and the caller's values win over them.
         const [profile, locks, added] = checkAttributes(
-          [found?.[0] == target ? found[1] : {}, attributes || {}],
+          [found?.[0] == target ? found[1] : {}, attributes],
           lockOf,
           countedFor(target),
           errors,
@@ -108,16 +105,10 @@ export const api = {
   },
 
   /** Attempts every queued profile now; resolves, never rejects, when done. */
-  flush: (): Promise<void> => flushNow(),
+  flush: flushNow as () => Promise<void>,
 
   /** Forgets the current Shopify customer (call on logout). Queued profiles are still delivered. */
-  reset: guard(() => {
-    const found = currentCustomer();
-    if (found) forgetId(found[0]);
-    config._customer = null;
-    config._useGlobals = false;
-    del(FINGERPRINT);
-  }),
+  reset: guard(forgetCustomer),
 
   /** Runs `[method, ...args]` commands, as the pre-load queue does. */
   push: (...commands: unknown[][]): void =>
@@ -144,37 +135,37 @@ export const install = (win: any): Growlytics => {
   if (existing?.identify) return existing; // a live API, not a pre-load array
   const doc = win.document;
   const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
-  openStore(win, allowed);
-  const keys = storedKeys();
-  keys.forEach((key) => knowList(key));
-  loadQueue(keys);
-  // A page load is a fresh try (SPEC §3): it ends a refused key's pause (the
-  // script tag may carry a new key) and the backoff wait, not Retry-After.
-  del(REFUSED);
-  skipBackoff();
-  // The answer may have changed: granted, what waited in memory is stored and
-  // sent; refused (the visitor chose), it is dropped.
-  const settle = guard((refused?: boolean) => (allowed() ? (persist(), kick()) : refused && discardUnpersisted()));
+  loadQueue(storedKeys());
+  // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
+  // Retry-After; and it ends a refused key's pause, as every key comes
+  // through init (the script tag's too), which lifts it.
+  flushNow();
+  // The answer may have changed: granted, what waited in memory is stored
+  // and sent, and when the visitor chose here (`chose` is their
+  // visitorConsentCollected event), other tabs hear of it; refused by the
+  // visitor, it is dropped.
+  const settle = guard((chose?: unknown) =>
+    allowed() ? (persist(), kick(), chose && set(PREFIX + 'c', Date.now() + '')) : chose && discardUnpersisted(),
+  );
   watchConsent(settle);
-  on(doc, 'visitorConsentCollected', () => (settle(true), allowed() && set(CONSENT, Date.now() + '')));
+  on(doc, 'visitorConsentCollected', settle);
   on(win, 'storage', (e: StorageEvent) => {
-    syncQueue(e);
-    knowList(e.key, e.newValue);
+    syncQueue(e.key, e.newValue);
     // Another tab's visitor (the same person) granted consent: store and send what waits here.
-    if (e.key == CONSENT) settle();
+    if (e.key == PREFIX + 'c') settle();
     // A removal may be another tab's lease or records going: what waited on them can go now.
     e.newValue || kick();
   });
   on(win, 'online', flushNow);
-  on(win, 'pagehide', () => unload(true));
+  on(win, 'pagehide', unload); // its event says the page is gone
   on(win, 'pageshow', kick); // also a back/forward-cache restore
-  on(doc, 'visibilitychange', () => (hidden() ? unload() : kick()));
+  on(doc, 'visibilitychange', () => (doc.hidden ? unload() : kick()));
   // The script tag, also with async and defer; none when imported as a module.
   const data = doc.currentScript?.dataset || {};
   api.init({ ...data, debug: data.debug != null }); // a boolean attribute: present is on
   win.growlytics = api;
   if (Array.isArray(existing)) api.push(...existing);
   // An init that brought a customer identified them already.
-  config._customer || identifyCustomer();
+  shopper || identifyCustomer();
   return api;
 };

@@ -15,9 +15,13 @@ declare const GROWLYTICS_ENDPOINT: string;
 declare const analytics: any, browser: any, init: any, api: any;
 
 try {
+  // The key left as shipped is no key: nothing is sent (profiles wait for
+  // the theme snippet, which has its own), and the console says why.
+  const key = GROWLYTICS_KEY == 'YOUR_GROWLYTICS_API_KEY' ? '' : GROWLYTICS_KEY;
+  if (!key) console.error('growlytics: set GROWLYTICS_KEY on the first line of the custom pixel');
   startPixel(
     { analytics, browser, init, customerPrivacy: typeof api == 'object' && api ? api.customerPrivacy : undefined },
-    GROWLYTICS_KEY,
+    key,
     GROWLYTICS_ENDPOINT,
   );
 } catch {} // pasted where a global is missing (a ReferenceError): do nothing, quietly

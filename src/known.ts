@@ -6,7 +6,6 @@ import type { Kind } from './validate';
 // touched least recently go first (keys alone say nothing of age, and a
 // timestamp per list would cost a write per call).
 const MAX_IDS = 200;
-const KINDS = ['string', 'number', 'boolean', 'date'];
 
 /**
  * What validation remembers across page loads, as one state for the whole
@@ -18,17 +17,16 @@ const KINDS = ['string', 'number', 'boolean', 'date'];
  * before sending: two tabs racing within the same instant cannot both win.)
  */
 
-/** The type `name` is locked to store-wide; a stored value that is no type is no lock. */
+/** The type `name` is locked to store-wide; a stored value that is no type is no lock (a regex: its words are in the bundle already, an array of them costs more). */
 export const lockOf = (name: string): Kind | undefined => {
   const kind = get(TYPE + name) as Kind;
-  return KINDS.indexOf(kind) < 0 ? undefined : kind;
+  return /^(string|number|boolean|date)$/.test(kind) ? kind : undefined;
 };
 
-const namesKey = (id: string): string => NAMES + hash(id);
 
 /** The custom names counted for an id (rule 4). */
 export const countedFor = (id: string): string[] => {
-  const saved = parse(get(namesKey(id)));
+  const saved = parse(get(NAMES + hash(id)));
   return Array.isArray(saved) ? saved : [];
 };
 
@@ -36,21 +34,21 @@ export const countedFor = (id: string): string[] => {
 const lists = new Set<string>();
 
 /** Follows the name lists earlier pages left (start-up) and other tabs write or delete. */
-export const knowList = (key: string | null, present: unknown = 1): unknown =>
+export const knowList = (key: string | null, present: unknown): unknown =>
   key && !key.indexOf(NAMES) && (present ? lists.add(key) : lists.delete(key));
 
 /** Records what a kept call locked and counted: locks never change once set, lists only grow. */
 export const commit = (id: string, locks: Record<string, Kind>, added: string[]): void => {
-  for (const name in locks) lockOf(name) || set(TYPE + name, locks[name]);
-  if (!added.length) return;
-  const key = namesKey(id);
-  const counted = countedFor(id);
-  set(key, JSON.stringify(counted.concat(added.filter((name) => counted.indexOf(name) < 0))));
-  lists.delete(key);
-  lists.add(key);
-  for (const old of lists) {
-    if (lists.size <= MAX_IDS) break;
-    forgetList(old);
+  // Only names that had no lock when checked, in this same task: no tab wrote one since.
+  for (const name in locks) set(TYPE + name, locks[name]);
+  if (added.length) {
+    const key = NAMES + hash(id);
+    // The list the call was checked against (this same task: no tab wrote since), plus its new names.
+    set(key, JSON.stringify(countedFor(id).concat(added)));
+    lists.delete(key);
+    lists.add(key);
+    // Oldest first; deleting from a Set while walking it is safe.
+    for (const old of lists) lists.size > MAX_IDS && forgetList(old);
   }
 };
 
@@ -60,4 +58,4 @@ const forgetList = (key: string): void => {
 };
 
 /** Forgets what was counted for an id (reset(): the customer logged out). */
-export const forgetId = (id: string): void => forgetList(namesKey(id));
+export const forgetId = (id: string): void => forgetList(NAMES + hash(id));

@@ -15,6 +15,7 @@ import { strings, type PixelStore } from './pixel-store';
 // As the theme snippet's sender: longer than the request timeout (10 s),
 // and the longest lease the theme snippet does not take for a set-back clock.
 const LEASE_MS = 15_000;
+const LEASE_POLL = 1000;
 // Retries while the checkout page lives; then the record waits for the theme.
 const MAX_FAILURES = 3;
 const KINDS = ['string', 'number', 'boolean', 'date'];
@@ -52,12 +53,13 @@ export const pixelSender = (
   const send = async (id: string): Promise<void> => {
     const records = (pending.get(id) || []).slice();
     if (!records.length || refused) return;
-    // A live lease: another sender (a storefront tab, the other pixel) has
-    // this id in flight. The record is stored; look again when it expires.
+    // A live lease: another sender (a storefront tab) has this id in flight.
+    // The record is stored; look again soon: the sender deletes its lease
+    // when its answer comes, and a pixel hears no storage event of that.
     const leaseKey = LEASE + hash(id);
     const now = Date.now();
     const until = +(await store._get(leaseKey))!;
-    if (until > now && until <= now + LEASE_MS) return wakeAfter(id, until - now);
+    if (until > now && until <= now + LEASE_MS) return wakeAfter(id, Math.min(until - now, LEASE_POLL));
     await store._set(leaseKey, now + LEASE_MS + '');
     const attributes: Attributes = Object.assign({}, ...records.map((r) => r[1]));
     const answer = await post(endpoint, key, JSON.stringify({ id, attributes }), true);

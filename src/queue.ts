@@ -1,5 +1,5 @@
-import { commit, countedFor, lockOf } from './known';
-import { RECORD, recordKey, type StoredRecord } from './record';
+import { commit, countedFor, knowList, lockOf } from './known';
+import { RECORD, hash, recordKey, type StoredRecord } from './record';
 import { report } from './report';
 import { forgetPrint } from './shopify';
 import { del, get, memory, parse, set } from './store';
@@ -9,9 +9,10 @@ import { checkAttributes, isPlainObject, type Attributes } from './validate';
 type Record = StoredRecord & { _size: number };
 
 // Generous bounds (SPEC §3: hundreds of profiles) that still leave the
-// origin's 5 MB to the theme: a store offline for weeks cannot fill it.
+// origin's 5 MB to the theme: a store offline for weeks cannot fill it:
+// 2,000 records and 500,000 characters of JSON (written as literals: a
+// module constant is one more name for the minifier).
 const MAX_RECORDS = 2000;
-const MAX_CHARS = 500_000;
 
 // The durable queue: one localStorage key per record, never rewritten, so
 // tabs cannot overwrite each other's work and garbage loses only itself. An
@@ -25,35 +26,37 @@ const records = new Map<string, Record>();
 let chars = 0;
 let seq = 0;
 let lastTime = 0;
-/** This page's name, in its record keys: two pages never write the same key. */
-const tab = Math.random().toString(36).slice(2, 8);
+/** This page's name, in its record keys: two pages never write the same key (a hash of a random number: shorter code than slicing its digits). */
+const tab = hash(Math.random() + '');
 
-// A record as enqueue() writes it; anything else under our prefix is garbage.
-const isRecord = (r: any): r is Record => typeof r?.i == 'string' && r.i && isPlainObject(r.a) && r.t > 0;
-
-const index = (key: string, json: string | null): void => {
-  const record = parse(json);
+const index = (key: string, json: string): void => {
+  const record: Record = parse(json);
   // Each key arrives once: records are immutable, and a storage event never
-  // reaches the tab that wrote the key.
-  if (!isRecord(record)) return del(key); // garbage under our prefix
-  // One record past the whole bound (left by an older version) goes alone, not with the queue.
-  if (json!.length > MAX_CHARS) return evict(key, record.i);
+  // reaches the tab that wrote the key. Not a record as enqueue() writes it: garbage under our prefix.
+  if (typeof record?.i != 'string' || !record.i || !isPlainObject(record.a) || !(record.t > 0)) return del(key);
   records.set(key, record);
-  chars += record._size = json!.length;
+  chars += record._size = json.length;
   const keys = queued.get(record.i);
   keys ? keys.push(key) : queued.set(record.i, [key]);
   // Oldest out first, each reported: only past the bound is anything lost.
+  // (No one record is past the whole bound: enqueue() refuses those.)
   for (const [old, { i }] of records) {
-    if (records.size <= MAX_RECORDS && chars <= MAX_CHARS) break;
-    evict(old, i);
+    if (records.size <= MAX_RECORDS && chars <= 500_000) break;
+    remove(old, 1);
+    report('evicted', `${i} evicted (queue full)`, i);
   }
 };
 
-/** Deletes a record, delivered or dropped, from storage and the index. */
-export const remove = (key: string): void => {
+/**
+ * Deletes a record, delivered or `lost` (dropped, evicted, discarded), from
+ * storage and the index. A lost profile was not delivered: if it was the
+ * auto-identified one, it must not count as such (`forgetPrint`).
+ */
+export const remove = (key: string, lost?: unknown): void => {
   const record = records.get(key);
   del(key);
   if (!record) return;
+  if (lost) forgetPrint(record.i);
   records.delete(key);
   chars -= record._size;
   const keys = queued.get(record.i)!;
@@ -61,18 +64,19 @@ export const remove = (key: string): void => {
   keys.length || queued.delete(record.i);
 };
 
-const evict = (key: string, id: string): void => {
-  remove(key);
-  forgetPrint(id);
-  report('evicted', id, `${id} evicted (queue full)`);
+
+/**
+ * Follows a key an earlier page or another tab wrote (`value`) or deleted
+ * (null): records join or leave the index, and validation hears of name
+ * lists. A `storage` event never fires in the writing tab.
+ */
+export const syncQueue = (key: string | null, value: string | null | undefined): void => {
+  knowList(key, value);
+  if (key && !key.indexOf(RECORD)) value ? index(key, value) : remove(key);
 };
 
-/** Reads what earlier pages and other tabs left, oldest first (keys sort by time): once, at start-up. */
-export const loadQueue = (keys: string[]): void =>
-  keys
-    .filter((key) => !key.indexOf(RECORD))
-    .sort()
-    .forEach((key) => index(key, get(key)));
+/** Reads what earlier pages and other tabs left, oldest first (record keys sort by time): once, at start-up. */
+export const loadQueue = (keys: string[]): void => keys.sort().forEach((key) => syncQueue(key, get(key)));
 
 /**
  * Queues a profile update: persisted now, or kept in memory when it cannot
@@ -84,7 +88,7 @@ export const enqueue = (id: string, attributes: Attributes, accept: () => void):
   // Never back in time within a page (the clock may be set back), so keys sort in call order.
   const now = (lastTime = Math.max(lastTime, Date.now()));
   const json = JSON.stringify({ i: id, a: attributes, t: now });
-  if (json.length > MAX_CHARS) return `attributes: over ${MAX_CHARS} chars in all`;
+  if (json.length > 500_000) return `attributes: over ${500_000} chars in all`;
   accept();
   const key = recordKey(now, seq++, tab);
   set(key, json);
@@ -95,29 +99,27 @@ export const enqueue = (id: string, attributes: Attributes, accept: () => void):
 /**
  * What one request for `id` carries: its records merged in call order
  * (later values win), and the keys to delete once a 2xx confirms exactly
- * that. The merged profile passes the type lock and the name count again,
- * as they stand now: two tabs racing in one instant (or an older version's
- * records) cannot send a value the server would ignore, or a 51st name;
- * what is dropped is reported.
+ * that. Each value passes the type lock and the name count again, as they
+ * stand now: two tabs racing in one instant (or an older version's records)
+ * cannot send a value the server would ignore, or a 51st name; what is
+ * dropped is reported, and an older valid value of that name goes instead.
  */
 export const take = (id: string): [string[], Attributes] => {
   // A record another tab delivered may still be in this index until its
   // storage event arrives: what storage no longer holds is not sent again.
-  const keys = (queued.get(id) || []).filter((key) => get(key) || remove(key)).sort();
-  const merged: Attributes = Object.create(null);
-  for (const key of keys) Object.assign(merged, records.get(key)!.a);
+  const keys = queued.get(id)!.filter((key) => get(key) || remove(key)).sort();
   const errors: string[] = [];
-  const [checked, locks, added] = checkAttributes([merged], lockOf, countedFor(id), errors);
+  const [checked, locks, added] = checkAttributes(
+    keys.map((key) => records.get(key)!.a),
+    lockOf,
+    countedFor(id),
+    errors,
+  );
   commit(id, locks, added);
-  if (errors.length) report('rejected', id, `${id}: not sent: ${errors.join(', ')}`);
+  if (errors.length) report('rejected', `${id}: not sent: ${errors.join(', ')}`, id);
   return [keys, checked];
-};
-
-/** Follows other tabs' records (a `storage` event never fires in the writing tab). */
-export const syncQueue = ({ key, newValue }: StorageEvent): void => {
-  if (key && !key.indexOf(RECORD)) newValue ? index(key, newValue) : remove(key);
 };
 
 /** Drops what never reached storage: the visitor refused consent. */
 export const discardUnpersisted = (): void =>
-  memory.forEach((_, key) => key.indexOf(RECORD) || (forgetPrint(records.get(key)?.i || ''), remove(key)));
+  memory.forEach((_, key) => key.indexOf(RECORD) || remove(key, 1));

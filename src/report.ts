@@ -6,7 +6,7 @@ export type ErrorType = 'rejected' | 'unauthorized' | 'evicted';
  * for an eviction, an error otherwise) and a `growlytics:error` CustomEvent
  * on `window`. A listener that throws is reported by the browser, never to us.
  */
-export const report = (type: ErrorType, id: string | undefined, message: string): void => {
+export const report = (type: ErrorType, message: string, id?: string): void => {
   message = 'growlytics: ' + message;
   try {
     console[type == 'evicted' ? 'warn' : 'error'](message);

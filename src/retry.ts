@@ -7,13 +7,8 @@ export type Verdict = typeof OK | typeof RETRY | typeof DROP | typeof AUTH;
 
 /** SPEC §3. Status 0 stands for a network error, a timeout or a keepalive refusal. */
 export const verdict = (status: number): Verdict =>
-  status > 199 && status < 300
-    ? OK
-    : status == 401 || status == 403
-      ? AUTH
-      : status > 399 && status < 500 && status != 408 && status != 429
-        ? DROP
-        : RETRY;
+  // On the decimal digits (a status has three, or is 0): 2xx; 401, 403; other 4xx but 408 and 429; the rest.
+  /^2/.test(status as any) ? OK : /^40[13]/.test(status as any) ? AUTH : /^4(?!08|29)/.test(status as any) ? DROP : RETRY;
 
 const MAX_BACKOFF = 60_000;
 
@@ -28,6 +23,7 @@ export const backoff = (failures: number, random: number): number =>
 
 /** `Retry-After` in ms, as delta-seconds or an HTTP date; 0 when absent or past. Capped at an hour. */
 export const retryAfter = (header: string | null | undefined, now: number): number => {
-  const wait = header ? (+header >= 0 ? +header * 1000 : Date.parse(header) - now) : 0;
+  // Absent (null, '') reads as 0 s.
+  const wait = +header! >= 0 ? +header! * 1000 : Date.parse(header!) - now;
   return wait > 0 ? Math.min(wait, 3600e3) : 0;
 };

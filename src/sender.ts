@@ -6,7 +6,6 @@ import { report } from './report';
 import { AUTH, RETRY, backoff, retryAfter, verdict } from './retry';
 import { del, get, set } from './store';
 import { post } from './transport';
-import { forgetPrint } from './shopify';
 
 /**
  * The drain (SPEC §3): one tab at a time sends each queued id's merged
@@ -15,10 +14,14 @@ import { forgetPrint } from './shopify';
  * Retry-After) and a refused key live in storage: every open tab obeys them.
  */
 
-/** The shared pause, `[until, hold, failures]`: no tab sends before `until`; `hold` is Retry-After alone (flush skips the backoff, never this); `failures` counts failed rounds. */
-const PAUSE = PREFIX + 'p';
-/** Hash of a key the server refused (401/403): no tab sends with it until init brings a key or a page loads. */
-export const REFUSED = PREFIX + 'k';
+// Two keys, written in place (a module constant is one more name for the
+// minifier, and past 54 names they take two letters):
+// - `growlytics:p`, the shared pause, "until,hold,failures": no tab sends
+//   before `until`; `hold` is Retry-After alone (flush skips the backoff,
+//   never this); `failures` counts failed rounds.
+// - `growlytics:k`, a key the server refused (401/403), as is (it is public:
+//   the page's HTML carries it): no tab sends with it until init brings a
+//   key or a page loads (client.ts deletes it then).
 // Longer than the request timeout (10 s): another tab re-sends an id only
 // once a live tab's request must be over.
 const LEASE_MS = 15_000;
@@ -33,98 +36,107 @@ const PARALLEL = 6;
 const KEEPALIVE_BYTES = 48 * 1024;
 const KEEPALIVE_COUNT = 8;
 
-// This page's state: ids it has in flight, the keepalive bytes and requests in flight,
-// the failed rounds counted when this round began, the one timer, the drain.
-const inflight = new Set<string>();
+// This page's state: the leases it holds, the keepalive bytes and requests in flight,
+// when the earliest timer fires (0: none), the drain.
+const leases = new Set<string>();
 let keepaliveBytes = 0;
 let keptAlive = 0;
-let round = 0;
-let timer: ReturnType<typeof setTimeout> | undefined;
 let wakeAt = 0;
 let running: Promise<void> | 0 = 0;
 let again = false;
 
-export const hidden = (): boolean => document.visibilityState == 'hidden';
 
 /** The shared pause, stored as "until,hold,failures"; garbage reads as none, and a pause further ahead than one can be (the clock went back) as over. */
 const pause = (): number[] => {
-  const stored = (get(PAUSE) || '').split(',');
-  return [0, 1, 2].map((i) => (+stored[i] < Date.now() + 3700e3 || i > 1 ? +stored[i] || 0 : 0));
+  const stored = (get(PREFIX + 'p') || '').split(',');
+  // (`failures`, a small number, always passes the clock test.)
+  return [0, 1, 2].map((i) => (+stored[i] < Date.now() + 3700e3 && +stored[i]) || 0);
 };
-const setPause = (...pause: number[]): void => set(PAUSE, pause + '');
+const setPause = (...pause: number[]): void => set(PREFIX + 'p', pause + '');
 
-const ready = (): boolean => !!config.key && get(REFUSED) != hash(config.key) && allowed();
-
-/** One timer, for the earliest wake-up asked for (a drain asks again for what it still needs); none while the queue is empty. */
-const wakeUpAt = (at: number): void => {
-  if (!queued.size || (timer && wakeAt <= at)) return;
-  clearTimeout(timer);
-  wakeAt = at;
-  timer = setTimeout(() => {
-    timer = undefined;
-    kick();
-  }, at - Date.now());
+/**
+ * Whether this tab may send now: a key the server has not refused, consent,
+ * and pause()[i] over (the drain obeys the backoff, page hide only
+ * Retry-After). A pause wakes the drain at its end: also when a timer fired
+ * a hair before Date.now() reached it (timers run on a monotonic clock).
+ */
+const ready = (i: number): unknown => {
+  const until = pause()[i];
+  return config.key && get(PREFIX + 'k') != config.key && allowed() && (Date.now() >= until || wakeUpAt(until));
 };
 
 /**
- * Leases an id no tab is sending: a lease is its expiry time. A tab holds a
- * lease only while it sends (it deletes it after), so any live lease means
- * "busy": a request in flight in another tab, or from a page that went away.
- * A lease further ahead than one can be (the clock went back) is void.
+ * A timer for the earliest wake-up asked for (a drain asks again for what it
+ * still needs); none while the queue is empty. A later timer is not cleared
+ * when an earlier one is set: it costs one spare kick, not a timer handle.
  */
-const lease = (id: string, now = Date.now()): unknown => {
-  const key = LEASE + hash(id);
-  const until = +get(key)!;
-  return until > now && until <= now + LEASE_MS ? wakeUpAt(until) : (set(key, now + LEASE_MS + ''), true);
+const wakeUpAt = (at: number): void => {
+  if (!queued.size || (wakeAt && wakeAt <= at)) return;
+  wakeAt = at;
+  setTimeout(() => kick((wakeAt = 0)), at - Date.now());
 };
 
-/** Sends one id's records and applies the verdict (SPEC §3). */
+/**
+ * Sends one id's records, unless a request for it is in flight (SPEC §3),
+ * and applies the verdict. An id is leased while it is sent: the lease is
+ * its expiry time, and a tab holds one only while it sends (it deletes it
+ * after), so any live lease means "busy": a request in flight in this tab
+ * or another, or from a page that went away. A lease further ahead than
+ * one can be (the clock went back) is void.
+ */
 const send = async (id: string): Promise<void> => {
-  const [keys, attributes] = take(id);
-  if (!keys.length) return del(LEASE + hash(id));
-  const body = JSON.stringify({ id, attributes });
-  const key = config.key;
-  // Keepalive lets a request outlive the page: everything sent as the page
-  // hides, and, while it is visible, two requests at a time to a server that
-  // is not failing (an identify right before a navigation is the common
-  // case). Never for retries: a keepalive request a timeout aborted keeps
-  // its connection (Chromium ~40 s, WebKitGTK minutes), and six of them
-  // would fill the host's connection pool. A body past the keepalive share
-  // goes without it (SPEC §3), which completes if the page lives on.
-  const size = hidden() || (!pause()[2] && keptAlive < 2) ? new Blob([body]).size : 0;
-  const keepalive = size && keepaliveBytes + size <= KEEPALIVE_BYTES && keptAlive < KEEPALIVE_COUNT ? size : 0;
-  inflight.add(id);
-  keepaliveBytes += keepalive;
-  keptAlive += +!!keepalive;
-  const { _status: status, _retryAfter, _body } = await post(config.endpoint, key, body, !!keepalive);
-  keepaliveBytes -= keepalive;
-  keptAlive -= +!!keepalive;
-  inflight.delete(id);
+  const lease = LEASE + hash(id);
   const now = Date.now();
-  const next = verdict(status);
-  const [until, hold, failures] = pause();
-  if (next == AUTH) {
-    // Sending pauses, in every tab, until init brings a key or a page loads; nothing is lost.
-    set(REFUSED, hash(key));
-    report('unauthorized', id, `key refused (${status})`);
-  } else if (next == RETRY) {
-    // Backoff grows per failed round, not per request: six requests failing
-    // together are one failure of the server.
-    const held = Math.max(hold, now + retryAfter(_retryAfter, now));
-    setPause(Math.max(until, held, now + backoff(round + 1, Math.random())), held, round + 1);
-    wakeUpAt(pause()[0]);
-  } else {
-    keys.forEach(remove);
-    if (failures) setPause(until, hold, 0);
-    if (next) forgetPrint(id), report('rejected', id, `${id} rejected (${status}) ${_body}`);
+  const until = +get(lease)!;
+  if (until > now && until <= now + LEASE_MS) return wakeUpAt(until);
+  set(lease, now + LEASE_MS + '');
+  leases.add(lease);
+  const [keys, attributes] = take(id);
+  if (keys.length) {
+    const body = JSON.stringify({ id, attributes });
+    const key = config.key;
+    // Keepalive lets a request outlive the page: everything sent as the page
+    // hides, and, while it is visible, two requests at a time to a server that
+    // is not failing (an identify right before a navigation is the common
+    // case). Never for retries: a keepalive request a timeout aborted keeps
+    // its connection (Chromium ~40 s, WebKitGTK minutes), and six of them
+    // would fill the host's connection pool. A body past the keepalive share
+    // goes without it (SPEC §3), which completes if the page lives on.
+    // Failed rounds when this request started: requests failing together
+    // (the same round) count one more between them.
+    const failed = pause()[2] + 1;
+    const size = new Blob([body]).size;
+    const keepalive = keptAlive < (document.hidden ? KEEPALIVE_COUNT : failed > 1 ? 0 : 2) && keepaliveBytes + size <= KEEPALIVE_BYTES ? size : 0;
+    keepaliveBytes += keepalive;
+    keptAlive += +!!keepalive;
+    const { _status: status, _retryAfter, _body } = await post(config.endpoint, key, body, !!keepalive);
+    keepaliveBytes -= keepalive;
+    keptAlive -= +!!keepalive;
+    const now = Date.now();
+    const next = verdict(status);
+    const [until, hold, failures] = pause();
+    if (next == AUTH) {
+      // Sending pauses, in every tab, until init brings a key or a page loads; nothing is lost.
+      set(PREFIX + 'k', key);
+      report('unauthorized', `key refused (${status})`, id);
+    } else if (next == RETRY) {
+      // Backoff grows per failed round, not per request: six requests failing
+      // together are one failure of the server.
+      const held = Math.max(hold, now + retryAfter(_retryAfter, now));
+      setPause(Math.max(until, held, now + backoff(failed, Math.random())), held, Math.max(failures, failed));
+      // The drain's next look sets the wake-up at the pause's end (also after a send at page hide).
+      kick();
+    } else {
+      keys.forEach((key) => remove(key, next)); // lost on a DROP (1), not on OK (0)
+      if (failures) setPause(until, hold, 0);
+      if (next) report('rejected', `${id} rejected (${status}) ${_body}`, id);
+    }
   }
   // Last: a tab that sees the lease gone sees the records gone too (one
   // storage area's changes reach other tabs in order).
-  del(LEASE + hash(id));
+  del(lease);
+  leases.delete(lease);
 };
-
-/** Sends `id` when no request for it is in flight here or in another tab. */
-const sendFree = (id: string, now?: number): unknown => !inflight.has(id) && lease(id, now) && send(id);
 
 /**
  * One round: every queued id once, in queue order, up to 6 at a time (a
@@ -135,19 +147,17 @@ const sendFree = (id: string, now?: number): unknown => !inflight.has(id) && lea
  */
 const work = (): Promise<unknown> => {
   const ids = queued.keys();
-  round = pause()[2];
   const worker = async (): Promise<void> => {
-    for (let next; ready() && Date.now() >= pause()[0] && !(next = ids.next()).done; ) await sendFree(next.value);
+    for (let next; ready(0) && !(next = ids.next()).done; ) await send(next.value);
   };
-  // A timer may fire a hair before Date.now() reaches the pause (its clock
-  // is monotonic): if the pause stopped the workers, wake again at its end.
-  return Promise.all([...Array(PARALLEL)].map(worker)).then(() => {
-    const until = pause()[0];
-    until > Date.now() && wakeUpAt(until);
-  });
+  return Promise.all([...Array(PARALLEL)].map(worker));
 };
 
 /**
+ * Starts the drain, or asks the running one to look again. Never rejects.
+ * Ignores its argument (an event, or a timer's reset of wakeAt, folded into
+ * the call).
+ *
  * One tab drains at a time: the one holding the Web Lock, which makes each
  * lease's read-then-write atomic across tabs without a lock request per id.
  * A tab that finds the lock taken looks again in a second (the holder may
@@ -156,16 +166,7 @@ const work = (): Promise<unknown> => {
  * guard: two tabs leasing in the same instant may both send, which an
  * upsert absorbs (SPEC §3: at least once).
  */
-const drain = async (): Promise<unknown> => {
-  try {
-    return await navigator.locks.request(PREFIX, { ifAvailable: true }, (lock) => (lock ? work() : wakeUpAt(Date.now() + 1000)));
-  } catch {
-    return work();
-  }
-};
-
-/** Starts the drain, or asks the running one to look again. Never rejects. */
-export const kick = (): Promise<void> => {
+export const kick = (_?: unknown): Promise<void> => {
   again = true;
   return (running ||= (async () => {
     try {
@@ -173,7 +174,11 @@ export const kick = (): Promise<void> => {
       // and no kick slips in between its last check and the reset.
       while (again) {
         again = false;
-        await drain();
+        try {
+          await navigator.locks.request(PREFIX, { ifAvailable: true }, (lock) => (lock ? work() : wakeUpAt(Date.now() + 1000)));
+        } catch {
+          await work();
+        }
       }
     } catch {}
     running = 0;
@@ -181,7 +186,7 @@ export const kick = (): Promise<void> => {
 };
 
 /** Ends the backoff wait, for every tab (never Retry-After): the failures so far say nothing about now. */
-export const skipBackoff = (): void => {
+const skipBackoff = (): void => {
   const [until, hold] = pause();
   if (until > hold) setPause(hold, hold, 0);
 };
@@ -196,11 +201,8 @@ export const flushNow = (): Promise<void> => (skipBackoff(), kick());
  * against Retry-After or a refused key. `gone` (pagehide): this page will
  * not hear its answers, so its leases are shortened for the next page.
  */
-export const unload = (gone?: boolean): void => {
-  const now = Date.now();
+export const unload = (gone?: unknown): void => {
   // Offline, a request could only fail after this page is gone: leave the queue to the next page.
-  if (ready() && now >= pause()[1] && navigator.onLine) {
-    [...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT).forEach((id) => sendFree(id, now));
-  }
-  if (gone) inflight.forEach((id) => set(LEASE + hash(id), now + GONE_MS + ''));
+  if (ready(1) && navigator.onLine) [...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT).forEach(send);
+  if (gone) leases.forEach((lease) => set(lease, Date.now() + GONE_MS + ''));
 };

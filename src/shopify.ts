@@ -1,7 +1,7 @@
-import { config } from './config';
+import { forgetId } from './known';
 import { PREFIX, hash } from './record';
 import { del, get, set } from './store';
-import { toId, type Attributes } from './validate';
+import { isPlainObject, toId, type Attributes } from './validate';
 
 /** The `customer` option: what the Liquid snippet prints from Shopify's `customer` object. */
 export type Customer = {
@@ -13,8 +13,10 @@ export type Customer = {
   phone?: string | null;
 };
 
-/** `<hash of id>.<hash of profile>`: the last auto-identified profile this browser queued, until it fails to be delivered. */
-export const FINGERPRINT = PREFIX + 'f';
+// `growlytics:f` → `<hash of id>.<hash of profile>`: the last
+// auto-identified profile this browser queued, until it fails to be
+// delivered. (Written in place: a module constant is one more name for the
+// minifier.)
 
 /**
  * A Shopify customer id read through `get`, or '' for none: `0`, '' and null
@@ -39,16 +41,18 @@ const customerId = (get: () => unknown): string => {
  * these late, partly, or oddly.
  */
 export const findCustomer = (win: any, option: any, useGlobals: boolean): [string, Attributes] | undefined => {
-  const fields: Attributes = {};
-  // Liquid prints a missing field as null: null, '' and undefined fill nothing.
-  const put = (name: string, value: any) => value && (fields[name] = value);
+  let fields: Attributes = {};
   // Optional chaining, not a caught TypeError: on a guest page this runs on every identify.
   let id = customerId(() => option?.id);
   if (id) {
     try {
-      put('name', option.name || [option.firstName, option.lastName].filter(Boolean).join(' '));
-      put('email', option.email);
-      put('mobile', option.phone);
+      // Liquid prints a missing field as null: null and '' fill nothing
+      // (undefined, which validation skips and JSON leaves out).
+      fields = {
+        name: option.name || [option.firstName, option.lastName].join(' ').trim() || undefined,
+        email: option.email || undefined,
+        mobile: option.phone || undefined,
+      } as Attributes;
     } catch {} // a getter that throws: no reserved fields, still the customer
   } else if (useGlobals) {
     id = customerId(() => win.ShopifyAnalytics?.meta?.page?.customerId) || customerId(() => win.__st?.cid);
@@ -56,26 +60,49 @@ export const findCustomer = (win: any, option: any, useGlobals: boolean): [strin
   return id ? [id, fields] : undefined;
 };
 
+/**
+ * The `customer` option as init last brought it; undefined: none, the
+ * globals may name one; false after reset(): no one for the rest of this
+ * page, unless init brings a customer again (SPEC §2).
+ */
+export let shopper: Customer | undefined | false;
+
+/** Applies init's `customer` (undefined: no change; not a plain object: none, the globals still may name one unless reset() said no one). Answers the option. */
+export const setCustomer = (customer: unknown): unknown =>
+  customer !== undefined && (shopper = isPlainObject(customer) ? customer : shopper && undefined);
+
 /** The logged-in customer of this page, as configured. */
-export const currentCustomer = () => findCustomer(window, config._customer, config._useGlobals);
+export const currentCustomer = () => findCustomer(window, shopper, shopper !== false);
 
 /**
  * Auto-identify (SPEC §4): the id to identify when the logged-in customer's
  * profile differs from the one last queued from this browser, '' when
- * unchanged or a guest; `logout()` when a customer seen before is gone. The
+ * unchanged or a guest; a customer seen before who is gone logged out (reset). The
  * fingerprint is taken at queue time (a page that reloads before the
  * request ends then adds no second one) and forgotten when that profile is
  * not delivered after all (`forgetPrint`).
  */
-export const autoIdentify = (logout: () => void): string => {
+export const autoIdentify = (): string => {
   const found = currentCustomer();
-  const last = get(FINGERPRINT);
-  if (!found) return last && logout(), '';
+  const last = get(PREFIX + 'f');
+  if (!found) return last && forgetCustomer(), '';
   const print = hash(found[0]) + '.' + hash(JSON.stringify(found));
-  return print == last ? '' : (set(FINGERPRINT, print), found[0]);
+  return print == last ? '' : (set(PREFIX + 'f', print), found[0]);
 };
 
 /** The profile of `id` was discarded, evicted or rejected: if it was the auto-identified one, identify the customer again on a later page. */
 export const forgetPrint = (id: string): void => {
-  (get(FINGERPRINT) || '.').indexOf(hash(id) + '.') || del(FINGERPRINT);
+  (get(PREFIX + 'f') || '.').indexOf(hash(id) + '.') || del(PREFIX + 'f');
+};
+
+/**
+ * reset() (SPEC §2): forgets the current customer and what was remembered
+ * of them (the names counted for their id, the fingerprint); the globals
+ * name no one for the rest of this page, unless init brings a customer.
+ */
+export const forgetCustomer = (): void => {
+  const found = currentCustomer();
+  if (found) forgetId(found[0]);
+  shopper = false;
+  del(PREFIX + 'f');
 };

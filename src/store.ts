@@ -1,31 +1,25 @@
+import { allowed } from './consent';
 import { PREFIX } from './record';
 
 export { PREFIX };
 
+/**
+ * localStorage behind guards; values persist only while consent allows (and
+ * never in the theme editor). Nothing in this module throws: the
+ * `localStorage` getter itself throws a SecurityError where storage is
+ * blocked (sandboxed frames, cookies disabled in Chrome and Safari), and a
+ * missing one is a TypeError: each is read inside a try, on every use.
+ */
+
 /** Values that live only for this page: storage missing, full, or not allowed yet. Read first. */
 export const memory = new Map<string, string>();
-let storage: Storage | undefined;
-let canPersist = (): boolean => true;
 
-/**
- * Opens localStorage behind guards. `allowed` says whether persisting is
- * permitted now (consent, theme editor). Nothing in this module throws:
- * touching a missing storage is a caught TypeError like any other failure.
- */
-export const openStore = (win: any, allowed: () => boolean): void => {
-  canPersist = allowed;
+/** A stored value; null or undefined for none (storage missing or throwing). */
+export const get = (key: string): string | null | undefined => {
   try {
-    // The getter itself throws a SecurityError where storage is blocked
-    // (sandboxed frames, cookies disabled in Chrome and Safari).
-    storage = win.localStorage;
-  } catch {}
-};
-
-export const get = (key: string): string | null => {
-  try {
-    return memory.get(key) ?? storage!.getItem(key);
+    return memory.get(key) ?? localStorage.getItem(key);
   } catch {
-    return null;
+    return undefined;
   }
 };
 
@@ -33,7 +27,7 @@ export const get = (key: string): string | null => {
 export const set = (key: string, value: string): void => {
   try {
     // setItem throws on quota and, in old Safari private mode, always.
-    if (canPersist()) return storage!.setItem(key, value), void memory.delete(key);
+    if (allowed()) return localStorage.setItem(key, value), void memory.delete(key);
   } catch {}
   memory.set(key, value);
 };
@@ -42,24 +36,25 @@ export const set = (key: string, value: string): void => {
 export const del = (key: string): void => {
   memory.delete(key);
   try {
-    if (canPersist()) storage!.removeItem(key);
+    if (allowed()) localStorage.removeItem(key);
   } catch {}
 };
 
 /** Our keys in localStorage: read once at start-up, never per call. */
 export const storedKeys = (): string[] => {
-  const keys: string[] = [];
   try {
-    for (let i = 0, key; (key = storage!.key(i)) != null; i++) key.indexOf(PREFIX) || keys.push(key);
-  } catch {}
-  return keys;
+    // A Storage object's own enumerable properties are its keys (HTML spec: its supported property names).
+    return Object.keys(localStorage).filter((key) => !key.indexOf(PREFIX));
+  } catch {
+    return [];
+  }
 };
 
 /** Moves what waited in memory into localStorage, once persisting is allowed. */
 export const persist = (): void => memory.forEach((value, key) => set(key, value));
 
 /** JSON.parse that answers undefined for garbage instead of throwing. */
-export const parse = (json: string | null): any => {
+export const parse = (json: string | null | undefined): any => {
   try {
     return JSON.parse(json!);
   } catch {}

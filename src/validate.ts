@@ -3,22 +3,22 @@ export type Value = string | number | boolean;
 export type Attributes = Record<string, Value>;
 /** The type the server locks for a name. */
 export type Kind = 'string' | 'number' | 'boolean' | 'date';
-/** Reserved attributes (SPEC §1): not custom, so not counted toward rule 4. */
-export const RESERVED = ['name', 'email', 'mobile'];
 /** Attribute names of the rules: shorter than 50 (rule 1), at most 50 per profile (rule 4). */
 const MAX_NAME = 49;
 export const MAX_CUSTOM = 50;
 const MAX_ID = 40;
-const GID = /^gid:\/\/shopify\/Customer\//;
-// A Date travels as the ISO string toISOString() prints; the server reads
-// such a string as a date, so the type lock must too.
-const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/;
+
+// Regex and array literals of one use stay in place, not in module
+// constants: every module constant is one more name for the minifier, and
+// past 54 names they take two letters.
 
 /** The server's type for a value, or '' when the server refuses it (rule 3). */
 export const kindOf = (v: unknown): Kind | '' => {
   const type = typeof v;
+  // A Date travels as the ISO string toISOString() prints; the server reads
+  // such a string as a date, so the type lock must too.
   return type == 'string'
-    ? ISO_DATE.test(v as string) ? 'date' : type
+    ? /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/.test(v as string) ? 'date' : type
     : type == 'boolean' || (type == 'number' && isFinite(v as number))
       ? type
       : v instanceof Date && isFinite(v as any) ? 'date' : '';
@@ -26,13 +26,13 @@ export const kindOf = (v: unknown): Kind | '' => {
 
 /** A customer id as sent: trimmed, `gid://shopify/Customer/` stripped, numbers as strings; '' for none. */
 export const toId = (v: unknown): string =>
-  typeof v == 'string' || kindOf(v) == 'number' ? ('' + v).trim().replace(GID, '') : '';
+  typeof v == 'string' || kindOf(v) == 'number' ? ('' + v).trim().replace(/^gid:\/\/shopify\/Customer\//, '') : '';
 
-/** Checks an explicit id: '' with an error pushed when it breaks the rule. */
+/** Checks an id (explicit, or the logged-in customer's when none was given): '' with an error pushed when there is none or it breaks the rule. */
 export const checkId = (v: unknown, errors: string[]): string => {
   const id = toId(v);
   if (id && id.length <= MAX_ID) return id;
-  errors.push('id: not 1-40 chars or a number');
+  errors.push('id: none, or not 1-40 chars or a number');
   return '';
 };
 
@@ -67,8 +67,8 @@ export const checkAttributes = (
       const value = (source as Record<string, unknown>)[name];
       if (value === undefined) continue; // as JSON.stringify does
       const kind = kindOf(value);
-      // A custom name not counted yet.
-      const isNew = RESERVED.indexOf(name) < 0 && counted.indexOf(name) < 0 && added.indexOf(name) < 0;
+      // A custom name not counted yet (reserved names, SPEC §1, are not custom).
+      const isNew = ['name', 'email', 'mobile'].indexOf(name) < 0 && counted.indexOf(name) < 0 && added.indexOf(name) < 0;
       const locked = locks[name] || lockOf(name);
       const rule = !name
         ? 'empty name'

@@ -1,4 +1,4 @@
-// Fuzzing the public API in Chromium with a seeded PRNG: init, identify,
+// Fuzzing the public API in each engine with a seeded PRNG: init, identify,
 // flush, reset and push get random junk (Symbols, throwing getters, Proxies
 // whose traps throw, revoked Proxies, cyclic and very deep objects, huge
 // strings, own `__proto__` keys from JSON.parse, functions, BigInt, NaN, DOM
@@ -277,7 +277,7 @@ describe('fuzzing the public API', () => {
       const env = await h.setup();
       await env.serve({ '/': env.page({ before: BEFORE }) });
       const tab = await env.open('/');
-      const res = await tab.page.evaluate(fuzzInPage, { seed, iterations: ITERATIONS, key: env.key, endpoint: env.endpoint });
+      const res = await tab.evaluate(fuzzInPage, { seed, iterations: ITERATIONS, key: env.key, endpoint: env.endpoint });
       console.log(
         `fuzz seed ${seed}: ${res.calls} calls (${res.identifies} identify), ${env.collector.requests.length} requests so far, ` +
           `${res.flushPending} flush() still pending after 15 s`,
@@ -300,7 +300,7 @@ describe('fuzzing the public API', () => {
       const rejected = c.requests.filter((r) => r.status === 422).map((r) => r.body.slice(0, 300));
       expect(rejected, 'requests the collector answered 422').toEqual([]);
       expect(c.ignored, 'values the collector ignored (type lock)').toEqual([]);
-      expect(await tab.page.evaluate(() => (window as any).__unhandled)).toEqual([]);
+      expect(await tab.evaluate(() => (window as any).__unhandled)).toEqual([]);
       expect(pageErrorsOf(env.tabs)).toEqual([]);
     });
   }

@@ -1,7 +1,14 @@
-// Real-browser test harness: Debian's Chromium (playwright-core) loads the
-// built dist/growlytics.min.js into a page served by the demo storefront and
+// Real-browser test harness: a real browser loads the built
+// dist/growlytics.min.js into a page served by the demo storefront and
 // delivers to the demo collector on another origin, so CORS is real and every
 // assertion is about what the real collector received. No fetch is mocked.
+//
+// The browser is Chromium, Firefox or WebKit (the vitest project sets
+// GTL_ENGINE; see vitest.config.ts), driven through the engine layer in
+// test/engines/. The same test body runs in each: use the Tab methods
+// (evaluate, reload, goto, close, waitForFunction) and the Env ones, not the
+// driver's own objects. A test that needs a Chromium-only facility (network
+// emulation) is declared with `chromiumOnly(...)` and listed in README.md.
 //
 // Usage, once per test file:
 //   const h = useHarness();
@@ -14,16 +21,21 @@
 // Everything a test starts is closed after it, whatever happened.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll } from 'vitest';
-import {
-  type Browser,
-  type BrowserContext,
-  type BrowserContextOptions,
-  type Page,
-} from 'playwright-core';
+import { afterEach, beforeAll, test } from 'vitest';
 import { startCollector } from '../../demo/collector.mjs';
-import { launchChromium } from '../chromium.mjs';
 import { startStorefront } from '../../demo/storefront.mjs';
+import { engineName, launchEngine, type EngineBrowser, type EngineContext, type EnginePage } from '../engines/index.mjs';
+import { BLANK_PAGE, BLANK_PATH, REPORT_PATH, createReportSink, headStart, type ProbeMessage } from './probe';
+
+/** The engine this run drives: 'chromium' | 'firefox' | 'webkit'. */
+export const ENGINE = engineName() as 'chromium' | 'firefox' | 'webkit';
+
+/**
+ * For a test that needs a Chromium-only facility (CDP network emulation,
+ * CDP metrics): it runs in Chromium and is reported as skipped elsewhere.
+ * Every use is listed in README.md under "Browser tests".
+ */
+export const chromiumOnly = test.skipIf(ENGINE !== 'chromium');
 
 // ---------------------------------------------------------------- types
 
@@ -54,7 +66,7 @@ export interface Collector {
   waitFor(pred: (c: Collector) => unknown, timeoutMs: number): Promise<unknown>;
 }
 
-export type PageSource = string | ((req: unknown, url: URL) => string);
+export type PageSource = string | ((req: unknown, url: URL) => string | Promise<string>);
 
 export interface PageOptions {
   /** data-key; null leaves the attribute out. Default: the collector's key. */
@@ -83,10 +95,32 @@ export interface GrowlyticsErrorEvent {
   url: string;
 }
 
+/** A browser context of the env: its own cookies and storage (a fresh profile). */
+export interface Context {
+  /** engine-specific id, also the tab names' prefix. */
+  id: string;
+  /** the driver's own context object (playwright/puppeteer BrowserContext, WebDriver session). */
+  native: unknown;
+  /**
+   * Runs `script` at the start of every page of this context loaded from now
+   * on, before any page script (the storefront injects it: every engine).
+   */
+  addInitScript(script: string | (() => unknown)): Promise<void>;
+  /** Sets cookies on the storefront's site (`url` is accepted for playwright compatibility). */
+  addCookies(cookies: { name: string; value: string; url?: string }[]): Promise<void>;
+  /** Deletes every cookie of the storefront's site. */
+  clearCookies(): Promise<void>;
+}
+
 export interface Tab {
-  page: Page;
-  /** `pageerror`s: exceptions that escaped into the page. */
+  /**
+   * The driver's own page (playwright Page, puppeteer Page, or the WebDriver
+   * window): for Chromium-only tests. Engine-neutral tests use the methods below.
+   */
+  page: any;
+  /** Uncaught exceptions and unhandled rejections of this tab's pages (reported by the probe). */
   errors: Error[];
+  /** console output of this tab's pages (`warn` is type 'warning', as in Chromium). */
   console: { type: string; text: string }[];
   /** every growlytics:* key in localStorage, raw. */
   storage(): Promise<Record<string, string>>;
@@ -94,18 +128,36 @@ export interface Tab {
   identify(id: unknown, attributes?: unknown): Promise<any>;
   /** `growlytics.flush()` in the page; resolves when it settles (bounded). */
   flush(timeoutMs?: number): Promise<'resolved' | 'rejected' | 'timeout'>;
+  // Engine-neutral page control: use these, not `page`, in tests that run in every engine.
+  /**
+   * Runs `fn(arg)` in the page (a promise is awaited) and returns its result.
+   * `fn` is sent as source text; `arg` and the result travel as JSON extended
+   * with undefined, Date, NaN, ±Infinity and -0. What the page printed or
+   * threw before the call returned is already in `console`/`errors`.
+   */
+  evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
+  /** reloads the page and waits for `load`. */
+  reload(): Promise<void>;
+  /** navigates to a path of the storefront (or a full URL) and waits for `load`. */
+  goto(pathOrUrl: string): Promise<void>;
+  /** closes the tab (pagehide runs, as when a shopper closes it) and waits until it is gone. */
+  close(): Promise<void>;
+  /** waits, bounded, until `fn(arg)` is truthy in the page (polled; navigations in between are waited out). */
+  waitForFunction<A = undefined>(fn: (arg: A) => unknown, arg?: A, timeoutMs?: number): Promise<void>;
 }
 
 export interface Env {
-  browser: Browser;
-  context: BrowserContext;
+  /** the engine of this run. */
+  engine: typeof ENGINE;
+  browser: EngineBrowser;
+  context: Context;
   collector: Collector;
   collectorOrigin: string;
   endpoint: string;
   key: string;
   /** the storefront's origin; set by serve(). */
   origin: string;
-  /** growlytics:error events dispatched on any page of this context, in order. */
+  /** growlytics:error events dispatched on any page of this env, in order of arrival. */
   events: GrowlyticsErrorEvent[];
   /** every tab opened in this env (closed ones included). */
   tabs: Tab[];
@@ -114,65 +166,120 @@ export interface Env {
   /** an HTML page with the bundle's script tag, configured for this env. */
   page(o?: PageOptions): string;
   /** open a new page (tab) of this context at `path` on the storefront. */
-  open(path: string, context?: BrowserContext): Promise<Tab>;
-  /** track an existing page (listeners for pageerror/console). */
-  track(page: Page): Tab;
+  open(path: string, context?: Context): Promise<Tab>;
   /**
-   * Takes the context off the network (or back on). Chromium's offline
-   * emulation does not cover keepalive requests a page starts as it unloads
-   * (seen here: a reload while offline delivered them), so while offline the
-   * collector also drops every request (a network error for the browser);
-   * such attempts show in `requests` with status 0, never as a 2xx.
-   * Going offline replaces any collector fault; going online clears faults.
+   * Chromium only (mark the test `chromiumOnly`): takes the context off the
+   * network (or back on). Chromium's offline emulation does not cover
+   * keepalive requests a page starts as it unloads (seen here: a reload
+   * while offline delivered them), so while offline the collector also
+   * drops every request (a network error for the browser); such attempts
+   * show in `requests` with status 0, never as a 2xx. Going offline replaces
+   * any collector fault; going online clears faults. For an outage in every
+   * engine, use `collector.setFaults({ drop: true })`.
    */
   setOffline(offline: boolean): Promise<void>;
   /**
-   * Offline as one page sees it — navigator.onLine false, the `offline` and
-   * `online` events, and the collector unreachable (it drops every request:
-   * a network error for the browser) — while the storefront still loads, so
-   * the page can be reloaded "offline" as if from cache. Uses CDP
+   * Chromium only (mark the test `chromiumOnly`): offline as one page sees
+   * it — navigator.onLine false, the `offline` and `online` events, and the
+   * collector unreachable (it drops every request: a network error for the
+   * browser) — while the storefront still loads, so the page can be
+   * reloaded "offline" as if from cache. Uses CDP
    * Network.overrideNetworkState, which survives reloads of that page.
-   * (Serving a reload through page routes instead makes Chromium treat the
-   * document as public, and Local Network Access then blocks its requests
-   * to the loopback collector for good.) Returns the function that goes
-   * back online (clearing collector faults).
+   * Returns the function that goes back online (clearing collector faults).
    */
   pageOffline(tab: Tab): Promise<() => Promise<void>>;
   /** wait, bounded, until pred(collector) is truthy; throws with `what` and a summary. */
   waitFor(pred: (c: Collector) => unknown, timeoutMs: number, what: string): Promise<void>;
   /** a second, isolated browser context (its own storage) tracked for cleanup. */
-  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+  newContext(): Promise<Context>;
 }
 
 // ---------------------------------------------------------------- browser
 
-
 export const BUNDLE_PATH = '/dist/growlytics.min.js';
 const DIST_FILE = fileURLToPath(new URL('../../dist/growlytics.min.js', import.meta.url));
 
+const EVALUATE_TIMEOUT = 60_000;
+/** How long a call waits for the probe's reports of what the page did before it returned. */
+const REPORT_LAG = 3_000;
 
-// Reports growlytics:error events to Node through a binding, so events from
-// pages that have since navigated or closed are still seen by the test.
-const EVENT_PROBE = `(() => {
-  addEventListener('growlytics:error', function (e) {
-    try {
-      var d = e && e.detail || {};
-      window.__gtlTestEvent({ type: String(d.type), id: d.id === undefined ? null : String(d.id), message: String(d.message) });
-    } catch (_) {}
-  });
-})();`;
+function chromiumOnlyError(what: string): Error {
+  return new Error(`${what} is Chromium-only (CDP network emulation), this run is ${ENGINE}: declare the test with chromiumOnly(...), or simulate the outage at the collector (collector.setFaults({ drop: true }))`);
+}
+
+// ---------------------------------------------------------------- evaluate codec
+
+// JSON plus what JSON loses and tests use: undefined, Date, NaN, ±Infinity, -0.
+// The same two functions run in Node and, as source text, in the page.
+function encodeValue(this: any, key: string, value: unknown): unknown {
+  const raw = this[key];
+  if (raw === undefined) return { __gtl: 'undefined' };
+  if (raw instanceof Date) return { __gtl: 'date', v: raw.getTime() };
+  if (typeof raw === 'number' && (raw !== raw || raw === Infinity || raw === -Infinity || (raw === 0 && 1 / raw < 0))) {
+    return { __gtl: 'number', v: String(Object.is(raw, -0) ? '-0' : raw) };
+  }
+  return value;
+}
+function decodeValue(_key: string, value: any): unknown {
+  if (value === null || typeof value !== 'object' || typeof value.__gtl !== 'string') return value;
+  if (value.__gtl === 'undefined') return undefined;
+  if (value.__gtl === 'date') return new Date(value.v);
+  if (value.__gtl === 'number') return value.v === '-0' ? -0 : Number(value.v);
+  return value;
+}
+const encode = (v: unknown) => JSON.stringify(v, encodeValue);
+const decode = (s: string) => JSON.parse(s, decodeValue);
+
+/**
+ * The page-side expression for `fn(arg)`: runs it, awaits it, and returns a
+ * JSON string {ok, v | error, page, n}, where page/n say how many reports
+ * the page's probe had made by then (the caller waits for them).
+ */
+function evaluation(fnSource: string, arg: unknown): string {
+  return `(function () {
+    var encodeValue = ${encodeValue.toString()};
+    var decodeValue = ${decodeValue.toString()};
+    var probe = window.__gtlProbe;
+    var done = function (o) {
+      o.page = probe ? probe.page : null;
+      o.n = probe ? probe.count() : 0;
+      return JSON.stringify(o, encodeValue);
+    };
+    var arg = JSON.parse(${JSON.stringify(encode(arg))}, decodeValue);
+    return Promise.resolve().then(function () { return (${fnSource})(arg); }).then(
+      function (v) { return done({ ok: true, v: v }); },
+      function (e) { return done({ ok: false, error: String((e && e.stack) || e), message: String((e && e.message) || e) }); }
+    );
+  })()`;
+}
 
 // ---------------------------------------------------------------- harness
 
-export function useHarness(): { setup(o?: { key?: string; context?: BrowserContextOptions }): Promise<Env> } {
-  let browser: Browser | undefined;
+// One browser for every test file this worker runs: the browser projects
+// run all their files in one worker (isolate: false in vitest.config.ts),
+// and launching Firefox or WebKit costs seconds. Each test still gets a
+// fresh context. The browser is killed when the worker exits (the engine
+// adapters and the driver libraries hook process exit); a crashed one is
+// launched again.
+let shared: Promise<EngineBrowser> | null = null;
+
+async function sharedBrowser(): Promise<EngineBrowser> {
+  const running = shared && (await shared.catch(() => null));
+  if (running?.alive()) return running;
+  if (running) await withTimeout(running.close(), 30_000).catch(() => {});
+  shared = withTimeout(launchEngine(ENGINE), 90_000, `[${ENGINE}] launching the browser`);
+  return shared;
+}
+
+export function useHarness(): { setup(o?: { key?: string }): Promise<Env> } {
+  let browser: EngineBrowser | undefined;
   let cleanups: (() => unknown)[] = [];
 
   beforeAll(async () => {
     if (!existsSync(DIST_FILE)) {
       throw new Error(`${DIST_FILE} is missing: run \`npm run build\` first`);
     }
-    browser = await launchChromium();
+    browser = await sharedBrowser();
   });
 
   afterEach(async () => {
@@ -180,18 +287,16 @@ export function useHarness(): { setup(o?: { key?: string; context?: BrowserConte
     cleanups = [];
     for (const fn of list) {
       try {
-        await withTimeout(Promise.resolve(fn()), 10_000);
+        await withTimeout(Promise.resolve(fn()), 20_000);
       } catch {
         // cleanup is best effort; a failed close must not hide the test's result
       }
     }
   });
 
-  afterAll(async () => {
-    await browser?.close();
-  });
+  let contextSeq = 0;
 
-  async function setup(o: { key?: string; context?: BrowserContextOptions } = {}): Promise<Env> {
+  async function setup(o: { key?: string } = {}): Promise<Env> {
     if (!browser) throw new Error('browser not launched (useHarness() must be called at file level)');
     const b = browser;
     const key = o.key ?? 'demo-key';
@@ -200,20 +305,58 @@ export function useHarness(): { setup(o?: { key?: string; context?: BrowserConte
     const collector: Collector = started.collector;
     const events: GrowlyticsErrorEvent[] = [];
     const tabs: Tab[] = [];
+    const byName = new Map<string, Tab>();
+    const enginePages = new Map<Tab, EnginePage>();
+    const unattributed: string[] = [];
+    const initScripts: { ctx: string; source: string }[] = [];
+    let tabSeq = 0;
 
-    async function newContext(options?: BrowserContextOptions): Promise<BrowserContext> {
-      const ctx = await b.newContext(options);
+    const sink = createReportSink((name: string | null, m: ProbeMessage) => {
+      if (m.kind === 'event') {
+        events.push({ type: m.data?.type, id: m.data?.id, message: m.data?.message, url: m.url });
+        return;
+      }
+      const tab = name === null ? undefined : byName.get(name);
+      if (!tab) {
+        unattributed.push(`${m.kind} on ${m.url}: ${JSON.stringify(m.data).slice(0, 300)}`);
+        return;
+      }
+      if (m.kind === 'console') tab.console.push({ type: String(m.data?.type), text: String(m.data?.text) });
+      if (m.kind === 'pageerror') {
+        const e = new Error(String(m.data?.message));
+        e.name = String(m.data?.name || 'Error');
+        e.stack = String(m.data?.stack || '');
+        tab.errors.push(e);
+      }
+    });
+
+    /** A page of the storefront the service/cookie commands may load. */
+    const sitePage = () => {
+      if (!env.origin) throw new Error('env.serve(pages) must be called before cookies are set');
+      return env.origin + BLANK_PATH;
+    };
+
+    async function newContext(): Promise<Context> {
+      const ctx: EngineContext = await withTimeout(b.newContext(), 60_000, `[${ENGINE}] a new browser context`);
       cleanups.push(() => ctx.close());
-      await ctx.exposeBinding('__gtlTestEvent', (source, d: any) => {
-        events.push({ type: d?.type, id: d?.id, message: d?.message, url: source.page?.url?.() ?? '' });
-      });
-      await ctx.addInitScript(EVENT_PROBE);
-      return ctx;
+      const id = `c${++contextSeq}`;
+      const context: Context & { engine: EngineContext } = {
+        id,
+        native: ctx.native,
+        engine: ctx,
+        async addInitScript(script) {
+          initScripts.push({ ctx: id, source: typeof script === 'function' ? `(${script.toString()})();` : script });
+        },
+        addCookies: (cookies) => ctx.addCookies(sitePage(), cookies),
+        clearCookies: () => ctx.clearCookies(sitePage()),
+      };
+      return context;
     }
 
-    const context = await newContext(o.context);
+    const context = await newContext();
 
     const env: Env = {
+      engine: ENGINE,
       browser: b,
       context,
       collector,
@@ -231,7 +374,8 @@ export function useHarness(): { setup(o?: { key?: string; context?: BrowserConte
           port: 0,
           endpoint: started.endpoint,
           key,
-          pages,
+          pages: { ...pages, [REPORT_PATH]: (req: unknown) => sink.endpoint(req), [BLANK_PATH]: BLANK_PAGE },
+          headStart: (_req: unknown, url: URL) => (url.pathname.startsWith('/__gtl/') ? '' : headStart(initScripts)),
         });
         cleanups.push(() => sf.close());
         env.origin = sf.origin;
@@ -242,42 +386,45 @@ export function useHarness(): { setup(o?: { key?: string; context?: BrowserConte
         return buildPage({ key, endpoint: started.endpoint, ...p });
       },
 
-      track(page) {
-        return trackPage(page);
-      },
-
       async open(path, ctx = context) {
         if (!env.origin) throw new Error('env.serve(pages) must be called before env.open()');
-        const page = await ctx.newPage();
-        const tab = trackPage(page);
-        await page.goto(env.origin + path, { waitUntil: 'load' });
+        const engineCtx = (ctx as Context & { engine: EngineContext }).engine;
+        const page = await withTimeout(engineCtx.newPage(), 30_000, `[${ENGINE}] a new tab`);
+        const name = `gtl:${ctx.id}:t${++tabSeq}`;
+        // The tab's name is how the probe's reports find their Tab; it is
+        // set on a same-origin blank page because WebKit clears a name set
+        // on about:blank when the tab navigates away from it.
+        await page.goto(env.origin + BLANK_PATH);
+        await page.evaluate(`(window.name = ${JSON.stringify(name)}, true)`);
+        const tab = makeTab(page, name);
+        await tab.goto(path);
         return tab;
       },
 
       async setOffline(offline) {
+        const ctx = (context as Context & { engine: EngineContext }).engine;
+        if (!ctx.setOffline) throw chromiumOnlyError('env.setOffline');
         if (offline) {
           collector.setFaults({ drop: true });
-          await context.setOffline(true);
+          await ctx.setOffline(true);
         } else {
           collector.setFaults({});
-          await context.setOffline(false);
+          await ctx.setOffline(false);
         }
       },
 
       async pageOffline(tab) {
+        const page = enginePages.get(tab);
+        if (!page?.setOffline) throw chromiumOnlyError('env.pageOffline');
+        const setOffline = page.setOffline;
         collector.setFaults({ drop: true });
-        const session = await context.newCDPSession(tab.page);
-        const state = (offline: boolean) =>
-          session.send('Network.overrideNetworkState' as any, { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 } as any);
-        await session.send('Network.enable');
-        await state(true);
+        await setOffline(true);
         let back = false;
         const online = async () => {
           if (back) return;
           back = true;
           collector.setFaults({});
-          await state(false).catch(() => {});
-          await session.detach().catch(() => {});
+          await setOffline(false).catch(() => {});
         };
         cleanups.push(online);
         return online;
@@ -295,34 +442,66 @@ export function useHarness(): { setup(o?: { key?: string; context?: BrowserConte
           await collector.waitFor(safe, timeoutMs);
         } catch {
           if (safe(collector)) return;
-          throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}\ncollector saw: ${summarize(collector)}\n${tabsSummary(tabs, events)}`);
+          throw new Error(
+            `[${ENGINE}] timed out after ${timeoutMs} ms waiting for: ${what}\ncollector saw: ${summarize(collector)}\n${tabsSummary(tabs, events, unattributed)}`,
+          );
         }
       },
     };
 
-    function trackPage(page: Page): Tab {
+    function makeTab(page: EnginePage, name: string): Tab {
+      /** Runs `fnSource(arg)` in the page; throws, naming the engine, when it throws there. */
+      async function run(fnSource: string, arg: unknown, timeoutMs = EVALUATE_TIMEOUT): Promise<any> {
+        const raw = await withTimeout(page.evaluate(evaluation(fnSource, arg)), timeoutMs, `[${ENGINE}] evaluate in the page`);
+        if (typeof raw !== 'string') throw new Error(`[${ENGINE}] evaluate returned ${typeof raw}, not the harness's JSON`);
+        const out = decode(raw);
+        // What the page reported until now is filed before the caller looks.
+        if (out.page && out.n > 0) await sink.caughtUp(out.page, out.n, REPORT_LAG);
+        if (!out.ok) {
+          const e = new Error(`[${ENGINE}] evaluate threw in the page: ${out.message}`);
+          e.stack = `${e.message}\n(page stack)\n${out.error}`;
+          throw e;
+        }
+        return out.v;
+      }
+
       const tab: Tab = {
-        page,
+        page: page.native,
         errors: [],
         console: [],
-        storage: () => readGrowlyticsStorage(page),
-        identify: (id, attributes) =>
-          page.evaluate(([i, a]) => (window as any).growlytics.identify(i, a), [id, attributes] as const),
-        flush: (timeoutMs = 20_000) =>
-          page.evaluate(
-            (t) =>
-              new Promise<'resolved' | 'rejected' | 'timeout'>((resolve) => {
-                setTimeout(() => resolve('timeout'), t);
-                Promise.resolve((window as any).growlytics.flush()).then(
-                  () => resolve('resolved'),
-                  () => resolve('rejected'),
-                );
-              }),
-            timeoutMs,
-          ),
+        storage: () => run(READ_STORAGE.toString(), undefined),
+        identify: (id, attributes) => run('function (a) { return window.growlytics.identify(a[0], a[1]); }', [id, attributes]),
+        flush: (timeoutMs = 20_000) => run(FLUSH.toString(), timeoutMs, timeoutMs + 10_000),
+        evaluate: (fn: any, arg?: any) => run(fn.toString(), arg),
+        async reload() {
+          await page.reload();
+        },
+        async goto(to) {
+          await page.goto(/^https?:/.test(to) ? to : env.origin + to);
+        },
+        async close() {
+          await page.close();
+        },
+        async waitForFunction(fn: any, arg?: any, timeoutMs = 20_000) {
+          const deadline = Date.now() + timeoutMs;
+          const check = `function (a) { return Promise.resolve((${fn.toString()})(a)).then(function (v) { return !!v; }); }`;
+          let last: unknown = null;
+          for (;;) {
+            try {
+              if (await run(check, arg, Math.max(1_000, Math.min(10_000, deadline - Date.now())))) return;
+              last = null;
+            } catch (e) {
+              last = e; // e.g. the page was navigating: try again
+            }
+            if (Date.now() >= deadline) {
+              throw new Error(`[${ENGINE}] waitForFunction timed out after ${timeoutMs} ms: ${fn.toString().slice(0, 200)}${last ? `\nlast error: ${(last as Error).message}` : ''}`);
+            }
+            await sleep(50);
+          }
+        },
       };
-      page.on('pageerror', (e) => tab.errors.push(e));
-      page.on('console', (m) => tab.console.push({ type: m.type(), text: m.text() }));
+      byName.set(name, tab);
+      enginePages.set(tab, page);
       tabs.push(tab);
       return tab;
     }
@@ -331,6 +510,33 @@ export function useHarness(): { setup(o?: { key?: string; context?: BrowserConte
   }
 
   return { setup };
+}
+
+// Page functions of the Tab methods (sent as source text).
+
+function READ_STORAGE(): Record<string, string> {
+  const out: Record<string, string> = {};
+  // A test's init script may have sabotaged Storage: report what can be read.
+  try {
+    const ls = window.localStorage;
+    for (let i = 0; i < ls.length; i++) {
+      const k = ls.key(i);
+      if (k && k.startsWith('growlytics:')) out[k] = ls.getItem(k) as string;
+    }
+  } catch (e) {
+    out['<unreadable>'] = String(e);
+  }
+  return out;
+}
+
+function FLUSH(t: number): Promise<'resolved' | 'rejected' | 'timeout'> {
+  return new Promise((resolve) => {
+    setTimeout(() => resolve('timeout'), t);
+    Promise.resolve((window as any).growlytics.flush()).then(
+      () => resolve('resolved'),
+      () => resolve('rejected'),
+    );
+  });
 }
 
 // ---------------------------------------------------------------- pages
@@ -368,25 +574,6 @@ export function buildPage(o: PageOptions & { key?: string | null; endpoint?: str
 
 // ---------------------------------------------------------------- reading state
 
-export async function readGrowlyticsStorage(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(() => {
-    const out: Record<string, string> = {};
-    // Storage.prototype may be sabotaged by a test's init script: read through
-    // the instance's own methods captured before any override is impossible,
-    // so just report what can be read.
-    try {
-      const ls = window.localStorage;
-      for (let i = 0; i < ls.length; i++) {
-        const k = ls.key(i);
-        if (k && k.startsWith('growlytics:')) out[k] = ls.getItem(k) as string;
-      }
-    } catch (e) {
-      out['<unreadable>'] = String(e);
-    }
-    return out;
-  });
-}
-
 /** Requests the collector answered with a 2xx. */
 export const okRequests = (c: Collector, id?: string) =>
   c.requests.filter((r) => r.status !== null && r.status >= 200 && r.status < 300 && (id === undefined || r.id === id));
@@ -411,8 +598,9 @@ export function summarize(c: Collector): string {
   return `${c.requests.length} requests [${reqs}]; profiles: ${[...c.profiles.keys()].join(', ') || 'none'}; ignored: ${JSON.stringify(c.ignored)}`;
 }
 
-function tabsSummary(tabs: Tab[], events: GrowlyticsErrorEvent[]): string {
+function tabsSummary(tabs: Tab[], events: GrowlyticsErrorEvent[], unattributed: string[]): string {
   const lines: string[] = [];
+  if (unattributed.length) lines.push(`reports from pages of no known tab: ${unattributed.slice(-10).join(' | ')}`);
   tabs.forEach((t, i) => {
     if (t.errors.length) lines.push(`tab ${i} page errors: ${t.errors.map((e) => e.message).join(' | ')}`);
     const cons = t.console.filter((m) => m.type === 'error' || m.type === 'warning');
@@ -424,9 +612,9 @@ function tabsSummary(tabs: Tab[], events: GrowlyticsErrorEvent[]): string {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number, what = ''): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms${what ? `: ${what}` : ''}`)), ms);
     p.then(
       (v) => (clearTimeout(t), resolve(v)),
       (e) => (clearTimeout(t), reject(e)),

@@ -32,8 +32,8 @@ describe('pre-load command queue', () => {
       growlytics.push(['identify', 'pre-c', { plan: 'c' }]);`;
     await env.serve({ '/': env.page({ mode: 'async', key: 'wrong-key', before, after }) });
     const tab = await env.open('/');
-    await tab.page.waitForFunction(isApi, null, { timeout: 10_000 });
-    expect(await tab.page.evaluate(() => (window as any).__wasArray)).toBe(true);
+    await tab.waitForFunction(isApi, undefined, 10_000);
+    expect(await tab.evaluate(() => (window as any).__wasArray)).toBe(true);
 
     await env.waitFor(
       (c) => ['pre-a', 'pre-b', 'pre-c'].every((id) => okRequests(c, id).length > 0) && c.profiles.get('pre-a')?.attributes.plan === 'b',
@@ -49,10 +49,10 @@ describe('pre-load command queue', () => {
     expect(c.ignored).toEqual([]);
 
     // push after load still calls the method.
-    await tab.page.evaluate(() => (window as any).growlytics.push(['identify', 'late-1', { plan: 'late' }]));
+    await tab.evaluate(() => (window as any).growlytics.push(['identify', 'late-1', { plan: 'late' }]));
     await env.waitFor((c2) => okRequests(c2, 'late-1').length === 1, 10_000, 'late-1 delivered');
     expect(c.profiles.get('late-1')?.attributes).toEqual({ plan: 'late' });
-    expect(await tab.page.evaluate(isApi)).toBe(true);
+    expect(await tab.evaluate(isApi)).toBe(true);
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
 
@@ -67,8 +67,8 @@ describe('pre-load command queue', () => {
       growlytics.push(['identify', 'def-1', { v: 2 }]);`;
     await env.serve({ '/': env.page({ mode: 'defer', after }) });
     const tab = await env.open('/');
-    await tab.page.waitForFunction(isApi, null, { timeout: 10_000 });
-    expect(await tab.page.evaluate(() => (window as any).__wasArray)).toBe(true);
+    await tab.waitForFunction(isApi, undefined, 10_000);
+    expect(await tab.evaluate(() => (window as any).__wasArray)).toBe(true);
     await env.waitFor(
       (c) => c.profiles.get('def-1')?.attributes.v === 2 && okRequests(c, 'def-2').length === 1,
       10_000,
@@ -77,7 +77,7 @@ describe('pre-load command queue', () => {
     expect(env.collector.profiles.get('def-1')?.attributes).toEqual({ v: 2, plan: 'x' });
     expect(env.collector.profiles.get('def-2')?.attributes).toEqual({ v: 10 });
 
-    await tab.page.evaluate(() => (window as any).growlytics.push(['identify', 'def-3']));
+    await tab.evaluate(() => (window as any).growlytics.push(['identify', 'def-3']));
     await env.waitFor((c) => okRequests(c, 'def-3').length === 1, 10_000, 'def-3 (pushed after load) delivered');
     expect(statusCount(env.collector, 422)).toBe(0);
     expect(pageErrorsOf(env.tabs)).toEqual([]);
@@ -96,16 +96,16 @@ describe('pre-load command queue', () => {
       '/': env.page({ mode: 'none', before, head: tag() + '\n' + tag('async') }),
     });
     const tab = await env.open('/');
-    await tab.page.waitForFunction(() => (window as any).__apis.length === 2, null, { timeout: 10_000 });
-    expect(await tab.page.evaluate(isApi)).toBe(true);
-    expect(await tab.page.evaluate(() => {
+    await tab.waitForFunction(() => (window as any).__apis.length === 2, undefined, 10_000);
+    expect(await tab.evaluate(isApi)).toBe(true);
+    expect(await tab.evaluate(() => {
       const a = (window as any).__apis;
       return a[0] === a[1] && a[1] === (window as any).growlytics;
     })).toBe(true);
 
     await tab.identify('twice-2', { plan: 'x' });
     // A theme app block injecting it a third time, after load.
-    await tab.page.evaluate(
+    await tab.evaluate(
       ({ src, key, endpoint }) =>
         new Promise<void>((resolve) => {
           const s = document.createElement('script');
@@ -118,7 +118,7 @@ describe('pre-load command queue', () => {
         }),
       { src: BUNDLE_PATH, key: env.key, endpoint: env.endpoint },
     );
-    expect(await tab.page.evaluate(() => (window as any).__apis.length === 3 && (window as any).__apis[2] === (window as any).__apis[0])).toBe(true);
+    expect(await tab.evaluate(() => (window as any).__apis.length === 3 && (window as any).__apis[2] === (window as any).__apis[0])).toBe(true);
     await tab.identify('twice-3');
 
     await env.waitFor((c) => ['twice-1', 'twice-2', 'twice-3'].every((id) => okRequests(c, id).length > 0), 10_000, 'twice-1..3 delivered');
@@ -143,9 +143,9 @@ describe('pre-load command queue', () => {
         `<script src="${BUNDLE_PATH}" data-key="${env.key}" data-endpoint="${env.endpoint}"></script>`}`, after }),
     });
     const tab = await env.open('/');
-    expect(await tab.page.evaluate(() => typeof (window as any).define === 'function' && !!(window as any).define.amd)).toBe(true);
-    expect(await tab.page.evaluate(isApi)).toBe(true);
-    await tab.page.waitForFunction(() => (window as any).__amd === 'theme', null, { timeout: 5_000 });
+    expect(await tab.evaluate(() => typeof (window as any).define === 'function' && !!(window as any).define.amd)).toBe(true);
+    expect(await tab.evaluate(isApi)).toBe(true);
+    await tab.waitForFunction(() => (window as any).__amd === 'theme', undefined, 5_000);
     const r = await tab.identify('amd-1', { plan: 'amd' });
     expect(r).toEqual({ queued: true, errors: [] });
     await env.waitFor((c) => okRequests(c, 'amd-1').length === 1, 10_000, 'amd-1 delivered');

@@ -62,6 +62,7 @@ describe('order and size', () => {
     // Over 64 KiB: with keepalive the browser refuses the request outright.
     await tab.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
       (window as any).growlytics.identify('hidden-big', { note: 'x'.repeat(80 * 1024) });
       document.dispatchEvent(new Event('visibilitychange'));
     });
@@ -115,7 +116,7 @@ describe('key and endpoint', () => {
     await env.serve({ '/': env.page({ key: 'demo\u200bkey' }) });
     const tab = await env.open('/');
     expect(env.events.map((e) => [e.type, e.message])).toEqual([
-      ['unauthorized', 'growlytics: key refused: demo%u200Bkey holds a character no HTTP header can carry'],
+      ['unauthorized', 'growlytics: key refused: demo%u200Bkey'],
     ]);
     expect(tab.console.some((m) => m.type === 'error' && m.text.includes('key refused'))).toBe(true);
     expect((await tab.identify('zw-1', { n: 1 })).queued).toBe(true);
@@ -132,7 +133,7 @@ describe('key and endpoint', () => {
     const tab = await env.open('/');
     await tab.evaluate(() => (window as any).growlytics.init({ endpoint: 'javascript:alert(1)', debug: true }));
     expect(env.events.map((e) => e.type)).toEqual(['unauthorized']);
-    expect(env.events[0].message).toBe('growlytics: endpoint refused: javascript%3Aalert%281%29 is not an http(s) URL');
+    expect(env.events[0].message).toBe('growlytics: endpoint refused: javascript%3Aalert%281%29');
     await tab.identify('ep-1', { n: 1 });
     await env.waitFor((c) => okRequests(c, 'ep-1').length === 1, 10_000, 'delivered to the endpoint given before');
   });

@@ -1,4 +1,4 @@
-// Shopify-native behaviour in real Chromium, against the real collector and the
+// Shopify-native behaviour in each engine, against the real collector and the
 // demo storefront (demo/storefront.mjs renders the real shopify/growlytics.liquid
 // with liquidjs after a simulated `{{ content_for_header }}`): auto-identify of
 // the logged-in customer once per change, logout, the Customer Privacy API,
@@ -95,13 +95,13 @@ const TIMEOUT = 10_000;
 
 /** Waits (bounded) until window.growlytics is the API, not the pre-load array. */
 async function ready(tab: Tab): Promise<void> {
-  await tab.page.waitForFunction(
+  await tab.waitForFunction(
     () => {
       const g = (window as any).growlytics;
       return !!g && !Array.isArray(g) && typeof g.identify === 'function';
     },
-    null,
-    { timeout: TIMEOUT },
+    undefined,
+    TIMEOUT,
   );
 }
 
@@ -112,8 +112,14 @@ async function settle(tab: Tab, quietMs = 1000): Promise<void> {
   await sleep(quietMs);
 }
 
+/** Clicks the element once it is on the page (bounded): a synthetic click, the same in every engine. */
+async function click(tab: Tab, selector: string): Promise<void> {
+  await tab.waitForFunction((s) => !!document.querySelector(s), selector, TIMEOUT);
+  await tab.evaluate((s) => (document.querySelector(s) as HTMLElement).click(), selector);
+}
+
 async function go(tab: Tab, env: Env, path: string): Promise<void> {
-  await tab.page.goto(env.origin + path, { waitUntil: 'load' });
+  await tab.goto(path);
 }
 
 const loginPath = (n: number, back = '/') => `/login?as=${n}&return=${encodeURIComponent(back)}`;
@@ -124,7 +130,7 @@ const bodiesFor = (env: Env, id: string) => env.collector.requests.filter((r) =>
 
 /** Everything growlytics-ish a page could have left behind in the browser. */
 async function traces(tab: Tab): Promise<{ localStorage: string[]; sessionStorage: string[]; cookies: string[]; indexedDB: string[] }> {
-  return tab.page.evaluate(async () => {
+  return tab.evaluate(async () => {
     const rx = /growlytics/i;
     const keys = (s: Storage) => {
       const out: string[] = [];
@@ -156,11 +162,11 @@ const NO_TRACES = { localStorage: [], sessionStorage: [], cookies: [], indexedDB
 
 /** The Customer Privacy API is on the page (loaded by loadFeatures or present from the start). */
 async function privacyLoaded(tab: Tab): Promise<void> {
-  await tab.page.waitForFunction(() => !!(window as any).Shopify?.customerPrivacy, null, { timeout: TIMEOUT });
+  await tab.waitForFunction(() => !!(window as any).Shopify?.customerPrivacy, undefined, TIMEOUT);
 }
 
 const analyticsAllowed = (tab: Tab) =>
-  tab.page.evaluate(() => (window as any).Shopify.customerPrivacy.analyticsProcessingAllowed() as boolean);
+  tab.evaluate(() => (window as any).Shopify.customerPrivacy.analyticsProcessingAllowed() as boolean);
 
 // ---------------------------------------------------------------- tests
 
@@ -188,7 +194,7 @@ describe('auto-identify of the logged-in customer', () => {
         for (const pii of Object.values(EXPECTED[n])) expect(v).not.toContain(pii);
       }
 
-      await tab.page.reload({ waitUntil: 'load' });
+      await tab.reload();
       await settle(tab);
       expect(c.requests.length, 'a reload sends nothing').toBe(1);
 
@@ -197,7 +203,7 @@ describe('auto-identify of the logged-in customer', () => {
       await go(tab, env, '/products/demo');
       await settle(tab, 500);
       await go(tab, env, '/account');
-      expect(await tab.page.evaluate(() => (window as any).ShopifyAnalytics.meta.page)).toEqual({ customerId: Number(id) });
+      expect(await tab.evaluate(() => (window as any).ShopifyAnalytics.meta.page)).toEqual({ customerId: Number(id) });
       await settle(tab);
       expect(c.requests.length, 'other pages of the same customer send nothing').toBe(1);
       expect(pageErrorsOf(env.tabs)).toEqual([]);
@@ -238,13 +244,13 @@ describe('auto-identify of the logged-in customer', () => {
       { id, attributes: { name: 'Grace Hopper', email: 'grace@example.com', mobile: '+15550100001' } },
     ]);
 
-    await tab.page.reload({ waitUntil: 'load' });
+    await tab.reload();
     await settle(tab);
     expect(c.requests.length, 'unchanged: no request').toBe(1);
 
     // The customer changes their email in their account.
     customer.email = 'grace.hopper@example.com';
-    await tab.page.reload({ waitUntil: 'load' });
+    await tab.reload();
     await env.waitFor((cc) => okRequests(cc, id).length >= 2, TIMEOUT, 'the changed profile sent');
     await settle(tab);
     expect(c.requests.length, 'changed: exactly one request').toBe(2);
@@ -253,14 +259,14 @@ describe('auto-identify of the logged-in customer', () => {
       attributes: { name: 'Grace Hopper', email: 'grace.hopper@example.com', mobile: '+15550100001' },
     });
 
-    await tab.page.reload({ waitUntil: 'load' });
+    await tab.reload();
     await settle(tab);
     expect(c.requests.length, 'unchanged again: no request').toBe(2);
 
     // Then the name (first name edited; Shopify's customer.name follows).
     customer.first_name = 'Admiral Grace';
     customer.name = 'Admiral Grace Hopper';
-    await tab.page.reload({ waitUntil: 'load' });
+    await tab.reload();
     await env.waitFor((cc) => okRequests(cc, id).length >= 3, TIMEOUT, 'the renamed profile sent');
     await settle(tab);
     expect(c.requests.length).toBe(3);
@@ -325,7 +331,7 @@ describe('auto-identify of the logged-in customer', () => {
     await env.waitFor((c) => okRequests(c, id).length >= 1, TIMEOUT, 'globals-only customer');
     await settle(tab);
     expect(env.collector.requests.map((r) => r.json)).toEqual([{ id, attributes: {} }]);
-    await tab.page.reload({ waitUntil: 'load' });
+    await tab.reload();
     await settle(tab);
     await go(tab, env, '/account');
     await settle(tab);
@@ -346,7 +352,7 @@ describe('logout', () => {
 
     await go(tab, env, logoutPath('/'));
     await settle(tab);
-    expect(await tab.page.evaluate(() => (window as any).__st?.cid)).toBeUndefined();
+    expect(await tab.evaluate(() => (window as any).__st?.cid)).toBeUndefined();
     expect(Object.keys(await tab.storage()), 'the snippet reset on logout').not.toContain('growlytics:f');
 
     // Theme code later asks for "the logged-in customer": there is none.
@@ -372,9 +378,9 @@ describe('logout', () => {
     const tab = await env.open(loginPath(1));
     await env.waitFor((c) => okRequests(c, id).length >= 1, TIMEOUT, 'customer 1');
     await settle(tab);
-    await tab.page.evaluate(() => (window as any).growlytics.reset());
+    await tab.evaluate(() => (window as any).growlytics.reset());
     // The globals still print the customer; the snippet must not use them.
-    expect(await tab.page.evaluate(() => (window as any).ShopifyAnalytics.meta.page.customerId)).toBe(Number(id));
+    expect(await tab.evaluate(() => (window as any).ShopifyAnalytics.meta.page.customerId)).toBe(Number(id));
     expect(Object.keys(await tab.storage())).not.toContain('growlytics:f');
     const r = await tab.identify(undefined, { plan: 'x' });
     expect(r.queued).toBe(false);
@@ -412,7 +418,7 @@ describe('consent: the Customer Privacy API', () => {
       expect(env.collector.preflights, 'not even a preflight').toBe(0);
       expect(await traces(tab)).toEqual(NO_TRACES);
 
-      await tab.page.click('#consent-accept', { timeout: TIMEOUT });
+      await click(tab, '#consent-accept');
       await env.waitFor(
         (c) => okRequests(c, id).length >= 1 && okRequests(c, 'guest-c1').length >= 1,
         TIMEOUT,
@@ -428,7 +434,7 @@ describe('consent: the Customer Privacy API', () => {
       expect(c.requests.length).toBe(2);
 
       // Consent is remembered: a reload of the unchanged customer costs nothing.
-      await tab.page.reload({ waitUntil: 'load' });
+      await tab.reload();
       await settle(tab);
       expect(c.requests.length).toBe(2);
       expect(pageErrorsOf(env.tabs)).toEqual([]);
@@ -456,8 +462,8 @@ describe('consent: the Customer Privacy API', () => {
       await privacyLoaded(tab);
       expect((await tab.identify('guest-d1', { plan: 'pro' })).queued).toBe(true);
 
-      await tab.page.click('#consent-decline', { timeout: TIMEOUT });
-      await tab.page.waitForFunction(() => /_tracking_consent_demo=no/.test(document.cookie), null, { timeout: TIMEOUT });
+      await click(tab, '#consent-decline');
+      await tab.waitForFunction(() => /_tracking_consent_demo=no/.test(document.cookie), undefined, TIMEOUT);
       expect(await analyticsAllowed(tab)).toBe(false);
       const late = await tab.identify('guest-d2', { plan: 'late' });
       expect(typeof late.queued).toBe('boolean');
@@ -470,7 +476,7 @@ describe('consent: the Customer Privacy API', () => {
       expect(await traces(tab)).toEqual(NO_TRACES);
 
       // The next page, with the refusal remembered: still nothing.
-      await tab.page.reload({ waitUntil: 'load' });
+      await tab.reload();
       await ready(tab);
       await privacyLoaded(tab);
       expect((await tab.identify('guest-d3')).queued).toBe(true);
@@ -487,12 +493,12 @@ describe('consent: the Customer Privacy API', () => {
     const id = cid(1);
     const tab = await env.open(loginPath(1, '/?consent=fail'));
     await ready(tab);
-    expect(await tab.page.evaluate(() => typeof (window as any).Shopify.loadFeatures)).toBe('function');
+    expect(await tab.evaluate(() => typeof (window as any).Shopify.loadFeatures)).toBe('function');
     await env.waitFor((c) => okRequests(c, id).length >= 1, TIMEOUT, 'delivered although the API failed to load');
     expect((await tab.identify('guest-f1', { plan: 'pro' })).queued).toBe(true);
     await env.waitFor((c) => okRequests(c, 'guest-f1').length >= 1, TIMEOUT, 'guest-f1 delivered');
     await settle(tab);
-    expect(await tab.page.evaluate(() => !!(window as any).Shopify.customerPrivacy)).toBe(false);
+    expect(await tab.evaluate(() => !!(window as any).Shopify.customerPrivacy)).toBe(false);
     expect(bodiesFor(env, id)).toEqual([{ id, attributes: EXPECTED[1] }]);
     expect(env.collector.requests.length).toBe(2);
   });
@@ -508,7 +514,7 @@ describe('consent: the Customer Privacy API', () => {
       // With consent handling off the snippet need not load the API; load it
       // here (as a theme's banner would) to show that it does say no.
       if (consent === 'features') {
-        await tab.page.evaluate(() => (window as any).Shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], () => {}));
+        await tab.evaluate(() => (window as any).Shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], () => {}));
       }
       await privacyLoaded(tab);
       expect(await analyticsAllowed(tab)).toBe(false);
@@ -527,7 +533,7 @@ describe('theme editor (Shopify.designMode)', () => {
     await env.serve({});
     const tab = await env.open(loginPath(1, '/?editor=1'));
     await ready(tab);
-    expect(await tab.page.evaluate(() => (window as any).Shopify.designMode)).toBe(true);
+    expect(await tab.evaluate(() => (window as any).Shopify.designMode)).toBe(true);
     expect((await tab.identify('editor-1', { plan: 'pro' })).errors).toEqual([]);
     await tab.identify(undefined, { plan: 'x' });
     await settle(tab, 2000);
@@ -535,7 +541,7 @@ describe('theme editor (Shopify.designMode)', () => {
     expect(env.collector.preflights).toBe(0);
     expect(await traces(tab)).toEqual(NO_TRACES);
     // Another editor page load: still nothing.
-    await tab.page.reload({ waitUntil: 'load' });
+    await tab.reload();
     await settle(tab, 1000);
     expect(env.collector.requests.length).toBe(0);
     expect(await traces(tab)).toEqual(NO_TRACES);
@@ -556,7 +562,7 @@ describe('theme editor (Shopify.designMode)', () => {
     await env.context.clearCookies();
     await go(tab, env, '/?editor=1');
     await settle(tab, 1000);
-    expect(await tab.page.evaluate(() => (window as any).Shopify.designMode)).toBe(true);
+    expect(await tab.evaluate(() => (window as any).Shopify.designMode)).toBe(true);
     expect.soft(await tab.storage(), 'the editor changed the live store storage').toEqual(live);
     expect(env.collector.requests.length).toBe(1);
 

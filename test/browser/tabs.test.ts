@@ -2,6 +2,7 @@
 // profile at a time, and a profile left by a tab that closed (mid-send or
 // right after identify) is sent by the next page load. Tabs are pages of ONE
 // browser context, so they share localStorage, Web Locks and `storage` events.
+// An outage is the collector dropping every connection, in every engine.
 // Issue 3 ("Tests").
 import { describe, expect, test } from 'vitest';
 import { duplicateCount, okRequests, pageErrorsOf, sleep, useHarness } from './harness';
@@ -11,21 +12,21 @@ const h = useHarness();
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe('several tabs', () => {
-  test('two tabs with 10 profiles each queued offline, then online: 20 of 20 delivered, duplicates reported (none)', async () => {
+  test('two tabs with 10 profiles each queued during an outage, then back: 20 of 20 delivered, duplicates reported (none)', async () => {
     const env = await h.setup();
     await env.serve({ '/': env.page(), '/products/mug': env.page() });
     const a = await env.open('/');
     const b = await env.open('/products/mug');
-    await env.setOffline(true);
+    env.collector.setFaults({ drop: true });
     const idsA = range(10, 'tab-a-');
     const idsB = range(10, 'tab-b-');
     const identifyAll = (list: string[]) => list.map((id, i) => (window as any).growlytics.identify(id, { idx: i, from: id.slice(0, 5) }));
-    const [ra, rb] = await Promise.all([a.page.evaluate(identifyAll, idsA), b.page.evaluate(identifyAll, idsB)]);
+    const [ra, rb] = await Promise.all([a.evaluate(identifyAll, idsA), b.evaluate(identifyAll, idsB)]);
     for (const r of [...ra, ...rb]) expect(r).toEqual({ queued: true, errors: [] });
     await sleep(300);
     expect(okRequests(env.collector).length).toBe(0);
 
-    await env.setOffline(false);
+    env.collector.setFaults({});
     const ids = [...idsA, ...idsB];
     await env.waitFor((c) => ids.every((id) => okRequests(c, id).length > 0), 15_000, '20 of 20 delivered');
     // Let any second sender show itself before counting.
@@ -48,7 +49,7 @@ describe('several tabs', () => {
     await a.identify('inflight-1', { plan: 'hung' });
     await env.waitFor((c) => c.requests.some((r) => r.id === 'inflight-1'), 10_000, 'inflight-1 reached the collector');
     expect(env.collector.requests[0].status).toBe(null); // held by the collector
-    await a.page.close();
+    await a.close();
 
     const t0 = Date.now();
     const b = await env.open('/');
@@ -61,15 +62,15 @@ describe('several tabs', () => {
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
 
-  test('a tab closed right after identify (offline): the next page load delivers it', async () => {
+  test('a tab closed right after identify (during an outage): the next page load delivers it', async () => {
     const env = await h.setup();
     await env.serve({ '/': env.page() });
     const a = await env.open('/');
-    await env.setOffline(true);
+    env.collector.setFaults({ drop: true });
     // Closed straight after identify returned: it must already be persisted.
-    await a.page.evaluate(() => (window as any).growlytics.identify('closed-1', { plan: 'kept' }));
-    await a.page.close();
-    await env.setOffline(false);
+    await a.evaluate(() => (window as any).growlytics.identify('closed-1', { plan: 'kept' }));
+    await a.close();
+    env.collector.setFaults({});
     await env.open('/');
     // The closing tab may have leased it for its unload send (a 15 s lease): bounded wait past that.
     await env.waitFor((c) => okRequests(c, 'closed-1').length === 1, 25_000, 'closed-1 delivered by the next page load');

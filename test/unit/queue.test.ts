@@ -5,9 +5,7 @@ const enq = (q: any, id: string, attributes: object) => q.enqueue(id, attributes
 
 const load = async () => {
   vi.resetModules();
-  const store = await import('../../src/store');
-  store.openStore(window, () => true);
-  return import('../../src/queue');
+  return import('../../src/queue'); // no Shopify here: consent allows storing
 };
 
 beforeEach(() => localStorage.clear());
@@ -126,9 +124,9 @@ describe('the durable queue', () => {
   it('follows other tabs through storage events', async () => {
     const q = await load();
     const value = JSON.stringify({ i: 'other', a: { x: 1 }, t: Date.now() });
-    q.syncQueue({ key: 'growlytics:r:zz.0', newValue: value } as StorageEvent);
+    q.syncQueue('growlytics:r:zz.0', value);
     expect([...q.queued.keys()]).toEqual(['other']);
-    q.syncQueue({ key: 'growlytics:r:zz.0', newValue: null } as StorageEvent);
+    q.syncQueue('growlytics:r:zz.0', null);
     expect(q.queued.size).toBe(0);
   });
 });
