@@ -1,7 +1,7 @@
 import { config, usable } from './config';
 import { allowed, watchConsent } from './consent';
 import { commit, countedFor, lockOf } from './known';
-import { discardUnpersisted, enqueue, loadQueue, syncQueue } from './queue';
+import { discardUnpersisted, enqueue, syncQueue } from './queue';
 import { PREFIX } from './record';
 import { report } from './report';
 import { flushNow, kick, unload } from './sender';
@@ -75,33 +75,34 @@ export const api = {
   /** Creates or updates a customer profile. Never throws; see IdentifyResult. */
   identify(id?: string | number | null, attributes?: Record<string, unknown> | null): IdentifyResult {
     const errors: string[] = [];
-    let queued = false;
+    let queued: unknown;
     try {
       const found = currentCustomer();
       // No id: the logged-in customer's, checked like any other.
       const target = checkId(id ?? found?.[0], errors);
       attributes ??= {}; // null and undefined mean none
-      if (!isPlainObject(attributes)) errors.push('attributes: not a plain object');
-      else if (target) {
+      if (!isPlainObject(attributes)) throw 0; // reported below
+      if (target) {
         // Reserved fields go only into the logged-in customer's own profile,
-        // and the caller's values win over them.
+        // and the caller's values win over them. (Another id: `false`, whose
+        // Object.keys() is [], so no fields.)
         const [profile, locks, added] = checkAttributes(
-          [found?.[0] == target ? found[1] : {}, attributes],
+          [(found?.[0] == target && found![1]) as object, attributes],
           lockOf,
           countedFor(target),
           errors,
         );
         const tooLarge = enqueue(target, profile, () => commit(target, locks, added));
-        if (tooLarge) errors.push(tooLarge);
-        else (queued = true), kick();
+        tooLarge ? errors.push(tooLarge) : (queued = kick()); // kick's promise: truthy
       }
     } catch {
-      errors.push('attributes: unreadable');
+      // Not a plain object, or a getter or proxy trap of it that throws.
+      errors.push('attributes: not a plain object');
     }
     try {
       if (config.debug && errors.length) console.warn('growlytics:', errors);
     } catch {} // a console that throws (a theme's own wrapper)
-    return { queued, errors };
+    return { queued: !!queued, errors };
   },
 
   /** Attempts every queued profile now; resolves, never rejects, when done. */
@@ -135,7 +136,7 @@ export const install = (win: any): Growlytics => {
   if (existing?.identify) return existing; // a live API, not a pre-load array
   const doc = win.document;
   const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
-  loadQueue(storedKeys());
+  storedKeys(syncQueue); // oldest record first: record keys sort by time
   // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
   // Retry-After; and it ends a refused key's pause, as every key comes
   // through init (the script tag's too), which lifts it.
@@ -145,7 +146,7 @@ export const install = (win: any): Growlytics => {
   // visitorConsentCollected event), other tabs hear of it; refused by the
   // visitor, it is dropped.
   const settle = guard((chose?: unknown) =>
-    allowed() ? (persist(), kick(), chose && set(PREFIX + 'c', Date.now() + '')) : chose && discardUnpersisted(),
+    allowed() ? (persist(), kick(), chose && set(PREFIX + 'c', Date.now())) : chose && discardUnpersisted(),
   );
   watchConsent(settle);
   on(doc, 'visitorConsentCollected', settle);

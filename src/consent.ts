@@ -15,18 +15,19 @@ let onSettle = (): unknown => 0;
 export const allowed = (): unknown => {
   const shopify = (window as any).Shopify || {};
   try {
-    if (shopify.designMode) return false;
-    if (!config.respectConsent) return true;
-    // Asked every time: the method, not an event, is authoritative.
-    const privacy = shopify.customerPrivacy;
-    if (privacy) return privacy.analyticsProcessingAllowed();
-    if (load > 1 || !shopify.loadFeatures) return true;
-    if (!load) {
-      load = 1;
-      shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], (error: unknown) => {
-        load = error ? 2 : 1;
-        onSettle();
-      });
+    if (!shopify.designMode) {
+      if (!config.respectConsent) return true;
+      // Asked every time: the method, not an event, is authoritative.
+      const privacy = shopify.customerPrivacy;
+      if (privacy) return privacy.analyticsProcessingAllowed();
+      if (load > 1 || !shopify.loadFeatures) return true;
+      if (!load) {
+        load = 1;
+        shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], (error: unknown) => {
+          load = error ? 2 : 1;
+          onSettle();
+        });
+      }
     }
   } catch {
     // A throwing loadFeatures counts as a failed load; a throwing

@@ -2,9 +2,10 @@ import { NAMES, TYPE, hash } from './record';
 import { del, get, parse, set } from './store';
 import type { Kind } from './validate';
 
-// Rule 4 is remembered for this many ids; past it, the lists this page
-// touched least recently go first (keys alone say nothing of age, and a
-// timestamp per list would cost a write per call).
+// Rule 4 is remembered for this many ids; past it, the lists known longest
+// go first: those earlier pages left, then those this page or other tabs
+// wrote, in the order this page heard of them (keys alone say nothing of
+// age, and a timestamp per list would cost a write per call).
 const MAX_IDS = 200;
 
 /**
@@ -23,19 +24,18 @@ export const lockOf = (name: string): Kind | undefined => {
   return /^(string|number|boolean|date)$/.test(kind) ? kind : undefined;
 };
 
-
 /** The custom names counted for an id (rule 4). */
 export const countedFor = (id: string): string[] => {
   const saved = parse(get(NAMES + hash(id)));
   return Array.isArray(saved) ? saved : [];
 };
 
-/** Name-list keys, least recently written by this page first. */
+/** Name-list keys, in the order this page heard of them. One another tab deleted stays until trimmed: it only makes the bound stricter. */
 const lists = new Set<string>();
 
-/** Follows the name lists earlier pages left (start-up) and other tabs write or delete. */
+/** Follows the name lists earlier pages left (start-up) and other tabs write. */
 export const knowList = (key: string | null, present: unknown): unknown =>
-  key && !key.indexOf(NAMES) && (present ? lists.add(key) : lists.delete(key));
+  key && !key.indexOf(NAMES) && present && lists.add(key);
 
 /** Records what a kept call locked and counted: locks never change once set, lists only grow. */
 export const commit = (id: string, locks: Record<string, Kind>, added: string[]): void => {
@@ -45,17 +45,11 @@ export const commit = (id: string, locks: Record<string, Kind>, added: string[])
     const key = NAMES + hash(id);
     // The list the call was checked against (this same task: no tab wrote since), plus its new names.
     set(key, JSON.stringify(countedFor(id).concat(added)));
-    lists.delete(key);
-    lists.add(key);
+    lists.add(key); // a list known already keeps its place
     // Oldest first; deleting from a Set while walking it is safe.
-    for (const old of lists) lists.size > MAX_IDS && forgetList(old);
+    for (const old of lists) lists.size > MAX_IDS && (lists.delete(old), del(old));
   }
 };
 
-const forgetList = (key: string): void => {
-  lists.delete(key);
-  del(key);
-};
-
 /** Forgets what was counted for an id (reset(): the customer logged out). */
-export const forgetId = (id: string): void => forgetList(NAMES + hash(id));
+export const forgetId = (id: string): void => del(NAMES + hash(id));

@@ -62,19 +62,19 @@ export const pixelSender = (
     if (until > now && until <= now + LEASE_MS) return wakeAfter(id, Math.min(until - now, LEASE_POLL));
     await store._set(leaseKey, now + LEASE_MS + '');
     const attributes: Attributes = Object.assign({}, ...records.map((r) => r[1]));
-    const answer = await post(endpoint, key, JSON.stringify({ id, attributes }), true);
-    const next = verdict(answer._status);
+    const [status, retryAfterHeader, body] = await post(endpoint, key, JSON.stringify({ id, attributes }), true);
+    const next = verdict(status);
     if (next == OK || next == DROP) {
       failures = 0;
       const left = (pending.get(id) || []).filter((r) => records.indexOf(r) < 0);
       left.length ? pending.set(id, left) : pending.delete(id);
       for (const [recordKey] of records) await store._del(recordKey);
-      if (next == DROP) console.error('growlytics:', id, 'rejected', answer._status, answer._body);
+      if (next == DROP) console.error('growlytics:', id, 'rejected', status, body);
     } else if (next == AUTH) {
       refused = true;
-      console.error('growlytics: key refused', answer._status);
+      console.error('growlytics: key refused', status);
     } else if (next == RETRY && ++failures <= MAX_FAILURES) {
-      wakeAfter(id, Math.max(retryAfter(answer._retryAfter, now), backoff(failures, Math.random())));
+      wakeAfter(id, Math.max(retryAfter(retryAfterHeader, now), backoff(failures, Math.random())));
     }
     // Last, as the theme snippet: whoever sees the lease gone sees the records gone.
     await store._del(leaseKey);

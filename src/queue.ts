@@ -43,7 +43,8 @@ const index = (key: string, json: string): void => {
   for (const [old, { i }] of records) {
     if (records.size <= MAX_RECORDS && chars <= 500_000) break;
     remove(old, 1);
-    report('evicted', `${i} evicted (queue full)`, i);
+    // Evicted only ever from a full queue: the word says it (SPEC §3).
+    report('evicted', i + ' evicted', i);
   }
 };
 
@@ -64,7 +65,6 @@ export const remove = (key: string, lost?: unknown): void => {
   keys.length || queued.delete(record.i);
 };
 
-
 /**
  * Follows a key an earlier page or another tab wrote (`value`) or deleted
  * (null): records join or leave the index, and validation hears of name
@@ -74,9 +74,6 @@ export const syncQueue = (key: string | null, value: string | null | undefined):
   knowList(key, value);
   if (key && !key.indexOf(RECORD)) value ? index(key, value) : remove(key);
 };
-
-/** Reads what earlier pages and other tabs left, oldest first (record keys sort by time): once, at start-up. */
-export const loadQueue = (keys: string[]): void => keys.sort().forEach((key) => syncQueue(key, get(key)));
 
 /**
  * Queues a profile update: persisted now, or kept in memory when it cannot
@@ -88,7 +85,7 @@ export const enqueue = (id: string, attributes: Attributes, accept: () => void):
   // Never back in time within a page (the clock may be set back), so keys sort in call order.
   const now = (lastTime = Math.max(lastTime, Date.now()));
   const json = JSON.stringify({ i: id, a: attributes, t: now });
-  if (json.length > 500_000) return `attributes: over ${500_000} chars in all`;
+  if (json.length > 500_000) return `attributes: over ${500_000} chars`;
   accept();
   const key = recordKey(now, seq++, tab);
   set(key, json);
@@ -107,7 +104,9 @@ export const enqueue = (id: string, attributes: Attributes, accept: () => void):
 export const take = (id: string): [string[], Attributes] => {
   // A record another tab delivered may still be in this index until its
   // storage event arrives: what storage no longer holds is not sent again.
-  const keys = queued.get(id)!.filter((key) => get(key) || remove(key)).sort();
+  // (A copy is filtered: remove() splices the index's own array, which
+  // would make filter skip the next key.)
+  const keys = [...queued.get(id)!].filter((key) => get(key) || remove(key)).sort();
   const errors: string[] = [];
   const [checked, locks, added] = checkAttributes(
     keys.map((key) => records.get(key)!.a),

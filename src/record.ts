@@ -38,6 +38,7 @@ export const recordKey = (time: number, seq: number, tab: string): string =>
 /** A short, stable hash (FNV-1a, 32 bits, base 36): names an id or a profile in storage without keeping it. */
 export const hash = (s: string): string => {
   let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  // Per code point, not per UTF-16 unit: shorter code, the same spread.
+  for (const c of s) h = Math.imul(h ^ c.codePointAt(0)!, 16777619);
   return (h >>> 0).toString(36);
 };

@@ -21,7 +21,8 @@ import { post } from './transport';
 //   never this); `failures` counts failed rounds.
 // - `growlytics:k`, a key the server refused (401/403), as is (it is public:
 //   the page's HTML carries it): no tab sends with it until init brings a
-//   key or a page loads (client.ts deletes it then).
+//   key or a page loads (init deletes it; a page's script tag comes through init).
+
 // Longer than the request timeout (10 s): another tab re-sends an id only
 // once a live tab's request must be over.
 const LEASE_MS = 15_000;
@@ -45,14 +46,13 @@ let wakeAt = 0;
 let running: Promise<void> | 0 = 0;
 let again = false;
 
-
 /** The shared pause, stored as "until,hold,failures"; garbage reads as none, and a pause further ahead than one can be (the clock went back) as over. */
 const pause = (): number[] => {
-  const stored = (get(PREFIX + 'p') || '').split(',');
+  // Two commas more: three fields at least, whatever is stored (null, garbage).
   // (`failures`, a small number, always passes the clock test.)
-  return [0, 1, 2].map((i) => (+stored[i] < Date.now() + 3700e3 && +stored[i]) || 0);
+  return (get(PREFIX + 'p') + ',,').split(',').map((v) => (+v < Date.now() + 3700e3 && +v) || 0);
 };
-const setPause = (...pause: number[]): void => set(PREFIX + 'p', pause + '');
+const setPause = (...pause: number[]): void => set(PREFIX + 'p', pause);
 
 /**
  * Whether this tab may send now: a key the server has not refused, consent,
@@ -89,7 +89,7 @@ const send = async (id: string): Promise<void> => {
   const now = Date.now();
   const until = +get(lease)!;
   if (until > now && until <= now + LEASE_MS) return wakeUpAt(until);
-  set(lease, now + LEASE_MS + '');
+  set(lease, now + LEASE_MS);
   leases.add(lease);
   const [keys, attributes] = take(id);
   if (keys.length) {
@@ -105,13 +105,12 @@ const send = async (id: string): Promise<void> => {
     // Failed rounds when this request started: requests failing together
     // (the same round) count one more between them.
     const failed = pause()[2] + 1;
-    const size = new Blob([body]).size;
-    const keepalive = keptAlive < (document.hidden ? KEEPALIVE_COUNT : failed > 1 ? 0 : 2) && keepaliveBytes + size <= KEEPALIVE_BYTES ? size : 0;
-    keepaliveBytes += keepalive;
-    keptAlive += +!!keepalive;
-    const { _status: status, _retryAfter, _body } = await post(config.endpoint, key, body, !!keepalive);
-    keepaliveBytes -= keepalive;
-    keptAlive -= +!!keepalive;
+    // Bytes at most (a UTF-16 unit is at most 3 UTF-8 bytes): no Blob to size it.
+    const size = 3 * body.length;
+    const keepalive = keptAlive < (document.hidden ? KEEPALIVE_COUNT : failed > 1 ? 0 : 2) && keepaliveBytes + size <= KEEPALIVE_BYTES;
+    if (keepalive) keepaliveBytes += size, keptAlive++;
+    const [status, retryAfterHeader, details] = await post(config.endpoint, key, body, keepalive);
+    if (keepalive) keepaliveBytes -= size, keptAlive--;
     const now = Date.now();
     const next = verdict(status);
     const [until, hold, failures] = pause();
@@ -122,14 +121,14 @@ const send = async (id: string): Promise<void> => {
     } else if (next == RETRY) {
       // Backoff grows per failed round, not per request: six requests failing
       // together are one failure of the server.
-      const held = Math.max(hold, now + retryAfter(_retryAfter, now));
+      const held = Math.max(hold, now + retryAfter(retryAfterHeader, now));
       setPause(Math.max(until, held, now + backoff(failed, Math.random())), held, Math.max(failures, failed));
       // The drain's next look sets the wake-up at the pause's end (also after a send at page hide).
       kick();
     } else {
       keys.forEach((key) => remove(key, next)); // lost on a DROP (1), not on OK (0)
       if (failures) setPause(until, hold, 0);
-      if (next) report('rejected', `${id} rejected (${status}) ${_body}`, id);
+      if (next) report('rejected', `${id} rejected (${status}) ${details}`, id);
     }
   }
   // Last: a tab that sees the lease gone sees the records gone too (one
@@ -147,8 +146,13 @@ const send = async (id: string): Promise<void> => {
  */
 const work = (): Promise<unknown> => {
   const ids = queued.keys();
+  // Every for-of over one Map iterator shares it (its @@iterator is itself);
+  // an id taken when the round stops goes in the next round.
   const worker = async (): Promise<void> => {
-    for (let next; ready(0) && !(next = ids.next()).done; ) await send(next.value);
+    for (const id of ids) {
+      if (!ready(0)) break;
+      await send(id);
+    }
   };
   return Promise.all([...Array(PARALLEL)].map(worker));
 };
@@ -169,18 +173,18 @@ const work = (): Promise<unknown> => {
 export const kick = (_?: unknown): Promise<void> => {
   again = true;
   return (running ||= (async () => {
-    try {
-      // `await` always yields, so `running` is set before this loop ends,
-      // and no kick slips in between its last check and the reset.
-      while (again) {
-        again = false;
-        try {
-          await navigator.locks.request(PREFIX, { ifAvailable: true }, (lock) => (lock ? work() : wakeUpAt(Date.now() + 1000)));
-        } catch {
-          await work();
-        }
+    // `await` always yields, so `running` is set before this loop ends, and
+    // no kick slips in between its last check and the reset. Nothing here
+    // rejects: storage, consent and fetch are guarded where they are
+    // touched, and a lock that fails (no Web Locks) falls back to work().
+    while (again) {
+      again = false;
+      try {
+        await navigator.locks.request(PREFIX, { ifAvailable: true }, (lock) => (lock ? work() : wakeUpAt(Date.now() + 1000)));
+      } catch {
+        await work();
       }
-    } catch {}
+    }
     running = 0;
   })());
 };
@@ -204,5 +208,5 @@ export const flushNow = (): Promise<void> => (skipBackoff(), kick());
 export const unload = (gone?: unknown): void => {
   // Offline, a request could only fail after this page is gone: leave the queue to the next page.
   if (ready(1) && navigator.onLine) [...queued.keys()].slice(0, 2 * KEEPALIVE_COUNT).forEach(send);
-  if (gone) leases.forEach((lease) => set(lease, Date.now() + GONE_MS + ''));
+  if (gone) leases.forEach((lease) => set(lease, Date.now() + GONE_MS));
 };

@@ -12,9 +12,9 @@ export { PREFIX };
  */
 
 /** Values that live only for this page: storage missing, full, or not allowed yet. Read first. */
-export const memory = new Map<string, string>();
+export const memory = new Map<string, any>();
 
-/** A stored value; null or undefined for none (storage missing or throwing). */
+/** A stored value; null or undefined for none (storage missing or throwing). From memory, as set() was given it. */
 export const get = (key: string): string | null | undefined => {
   try {
     return memory.get(key) ?? localStorage.getItem(key);
@@ -23,11 +23,16 @@ export const get = (key: string): string | null | undefined => {
   }
 };
 
-/** Stores a value: in localStorage when allowed and possible, else in memory for this page. */
-export const set = (key: string, value: string): void => {
+/**
+ * Stores a value: in localStorage when allowed and possible, else in memory
+ * for this page. A number or an array may be given (no `+ ''` at each call):
+ * setItem stores its string; memory keeps it as given, and its readers
+ * coerce it (`+get(lease)`, `get(pause) + ','`).
+ */
+export const set = (key: string, value: unknown): void => {
   try {
     // setItem throws on quota and, in old Safari private mode, always.
-    if (allowed()) return localStorage.setItem(key, value), void memory.delete(key);
+    if (allowed()) return localStorage.setItem(key, value as string), void memory.delete(key);
   } catch {}
   memory.set(key, value);
 };
@@ -40,14 +45,14 @@ export const del = (key: string): void => {
   } catch {}
 };
 
-/** Our keys in localStorage: read once at start-up, never per call. */
-export const storedKeys = (): string[] => {
+/** Calls `each` with every key of ours in localStorage and its value, in key order: once at start-up, never per call. */
+export const storedKeys = (each: (key: string, value: string | null | undefined) => void): void => {
   try {
     // A Storage object's own enumerable properties are its keys (HTML spec: its supported property names).
-    return Object.keys(localStorage).filter((key) => !key.indexOf(PREFIX));
-  } catch {
-    return [];
-  }
+    Object.keys(localStorage)
+      .sort()
+      .forEach((key) => key.indexOf(PREFIX) || each(key, get(key)));
+  } catch {}
 };
 
 /** Moves what waited in memory into localStorage, once persisting is allowed. */

@@ -32,7 +32,7 @@ export const toId = (v: unknown): string =>
 export const checkId = (v: unknown, errors: string[]): string => {
   const id = toId(v);
   if (id && id.length <= MAX_ID) return id;
-  errors.push('id: none, or not 1-40 chars or a number');
+  errors.push('id: none, or not 1-40 chars');
   return '';
 };
 
@@ -86,7 +86,7 @@ export const checkAttributes = (
       } else {
         if (isNew) added.push(name);
         if (!locked) locks[name] = kind as Kind;
-        accepted[name] = value instanceof Date ? value.toISOString() : (value as Value);
+        accepted[name] = (value as any).toISOString?.() ?? value; // a Date, the one accepted value with toISOString
       }
     }
   }

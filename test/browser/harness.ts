@@ -465,6 +465,9 @@ export function useHarness(): { setup(o?: { key?: string }): Promise<Env> } {
         return out.v;
       }
 
+      /** After a navigation: what the page reported while loading (events at load, errors) is filed. */
+      const reported = () => run('function () {}', undefined, 10_000).catch(() => {});
+
       const tab: Tab = {
         page: page.native,
         errors: [],
@@ -475,9 +478,11 @@ export function useHarness(): { setup(o?: { key?: string }): Promise<Env> } {
         evaluate: (fn: any, arg?: any) => run(fn.toString(), arg),
         async reload() {
           await page.reload();
+          await reported();
         },
         async goto(to) {
           await page.goto(/^https?:/.test(to) ? to : env.origin + to);
+          await reported();
         },
         async close() {
           await page.close();

@@ -78,7 +78,7 @@ describe('order and size', () => {
     await tab.identify('small-1', { plan: 'pro' });
     const huge = await tab.identify('huge-1', { note: 'x'.repeat(600_000) });
     expect(huge.queued).toBe(false);
-    expect(huge.errors).toEqual(['attributes: over 500000 chars in all']);
+    expect(huge.errors).toEqual(['attributes: over 500000 chars']);
     expect(env.events.filter((e) => e.type === 'evicted')).toEqual([]);
     env.collector.setFaults({});
     await tab.flush();

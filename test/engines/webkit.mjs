@@ -13,11 +13,12 @@
 //   'hidden', and the first tab turns hidden): pages are windows, each
 //   visible, as Chromium's and Firefox's test pages are. A new window takes
 //   1-2 s, so the session's first window is the context's first page.
-// - Closing the session's last window ends the session, so a context keeps
-//   a spare window. It is opened with the session (ahead of need, in the
-//   pool): opening it when the last page closes would hold the close up for
-//   a second or two, in which the closing page still runs (and hears
-//   answers a closed tab never hears).
+// - Closing the session's last window ends the session. So when a test
+//   closes its last page, the page is first sent to about:blank (pagehide
+//   and unload run at once: the page is gone, as a closed tab is), then a
+//   spare window is opened (a second or two), then the blank one closes.
+//   Opening the spare before leaving the page would let the closing page
+//   run on meanwhile, and hear answers a closed tab never hears.
 // - Cookie commands act on the current document's site: they run in a
 //   window already on the site, or in the spare window sent there.
 // - Commands act on the "current window": a per-session lock makes each
@@ -91,7 +92,7 @@ async function startContext(display) {
   }
   const browserVersion = (await driver.getCapabilities()).get('browserVersion');
   let current = await driver.getWindowHandle();
-  // Windows no page uses: the session's first one and one more (see above).
+  // Windows no page uses: the session's first one to begin with.
   const spares = [current];
   /** handle -> the URL it was last sent to, for the windows pages use. */
   const live = new Map();
@@ -145,9 +146,14 @@ async function startContext(display) {
           went: (url) => live.has(handle) && live.set(handle, url),
           close: () =>
             locked(async () => {
-              // The session ends with its last window: keep one (the slow way only if a test used up both spares).
-              if (live.size === 1 && !spares.length) spares.push(await openWindow());
               await switchTo(handle);
+              if (live.size === 1 && !spares.length) {
+                // The last window (see above): leave the page now, keep the window a moment.
+                await driver.get('about:blank');
+                live.delete(handle);
+                spares.push(await openWindow());
+                await switchTo(handle);
+              }
               // WebDriver's Close Window runs unload handlers (pagehide), as a shopper's close does.
               await driver.close();
               live.delete(handle);
@@ -167,12 +173,6 @@ async function startContext(display) {
       await stopTracked(driverProc);
     },
   };
-  try {
-    spares.push(await within(openWindow(), 30_000, 'a spare WebKit window'));
-  } catch (e) {
-    await context.close();
-    throw e;
-  }
   return context;
 }
 

@@ -91,7 +91,7 @@ describe('identify', () => {
     const api = install(window);
     expect(api.identify('cust-42', { plan: 'pro' })).toEqual({ queued: true, errors: [] });
     expect(records()).toMatchObject([{ i: 'cust-42', a: { plan: 'pro' } }]);
-    expect(api.identify()).toEqual({ queued: false, errors: ['id: none, or not 1-40 chars or a number'] });
+    expect(api.identify()).toEqual({ queued: false, errors: ['id: none, or not 1-40 chars'] });
     expect(api.identify('x', [1] as any)).toEqual({ queued: false, errors: ['attributes: not a plain object'] });
     expect(api.identify('x', new Date() as any).queued).toBe(false);
     expect(api.identify('x', 'str' as any).queued).toBe(false);

@@ -32,6 +32,18 @@ describe('the durable queue', () => {
     expect({ ...q.take('a')[1] }).toEqual({ v: 2 });
   });
 
+  it('a record another tab delivered (no storage event yet) is skipped, and the later ones all go, in order', async () => {
+    const q = await load();
+    enq(q, 'a', { plan: 'old' });
+    const [[first]] = q.take('a');
+    enq(q, 'a', { plan: 'free' });
+    enq(q, 'a', { plan: 'pro' });
+    localStorage.removeItem(first); // as another tab does on a 2xx
+    const [keys, merged] = q.take('a');
+    expect(keys).toHaveLength(2);
+    expect({ ...merged }).toEqual({ plan: 'pro' });
+  });
+
   it('caps a merged request at 50 custom attributes, reserved ones aside, and reports what it drops', async () => {
     const q = await load();
     const events: any[] = [];
@@ -106,7 +118,7 @@ describe('the durable queue', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const q = await load();
     const { storedKeys } = await import('../../src/store');
-    q.loadQueue(storedKeys());
+    storedKeys(q.syncQueue);
     expect([...q.queued.keys()]).toEqual(['old', 'early', 'late']);
     expect(warn).not.toHaveBeenCalled();
   });
