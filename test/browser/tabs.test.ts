@@ -73,7 +73,11 @@ describe('several tabs', () => {
     env.collector.setFaults({});
     await env.open('/');
     // The closing tab may have leased it for its unload send (a 15 s lease): bounded wait past that.
-    await env.waitFor((c) => okRequests(c, 'closed-1').length === 1, 25_000, 'closed-1 delivered by the next page load');
+    // A keepalive request of the closed tab may still complete after it is
+    // gone (seen once in Firefox on a loaded machine: two 200s); its page
+    // never hears the 200, so the next page sends it again: at least once
+    // (SPEC §3). Exactly-once between live tabs is tabs.test's other cases.
+    await env.waitFor((c) => okRequests(c, 'closed-1').length >= 1, 25_000, 'closed-1 delivered by the next page load');
     expect(env.collector.profiles.get('closed-1')?.attributes).toEqual({ plan: 'kept' });
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
