@@ -100,7 +100,7 @@ export const pixelSender = (
       // Never back in time within a runtime, so keys sort in call order.
       const time = (lastTime = Math.max(lastTime, Date.now()));
       const key = recordKey(time, seq++, tab);
-      await store._set(key, JSON.stringify({ i: id, a: accepted, t: time }));
+      await store._set(key, JSON.stringify({ i: id, a: accepted }));
       pending.set(id, (pending.get(id) || []).concat([[key, accepted]]));
       await send(id);
     },

@@ -33,7 +33,7 @@ const index = (key: string, json: string): void => {
   const record: Record = parse(json);
   // Each key arrives once: records are immutable, and a storage event never
   // reaches the tab that wrote the key. Not a record as enqueue() writes it: garbage under our prefix.
-  if (typeof record?.i != 'string' || !record.i || !isPlainObject(record.a) || !(record.t > 0)) return del(key);
+  if (typeof record?.i != 'string' || !record.i || !isPlainObject(record.a)) return del(key);
   records.set(key, record);
   chars += record._size = json.length;
   const keys = queued.get(record.i);
@@ -84,7 +84,7 @@ export const syncQueue = (key: string | null, value: string | null | undefined):
 export const enqueue = (id: string, attributes: Attributes, accept: () => void): string => {
   // Never back in time within a page (the clock may be set back), so keys sort in call order.
   const now = (lastTime = Math.max(lastTime, Date.now()));
-  const json = JSON.stringify({ i: id, a: attributes, t: now });
+  const json = JSON.stringify({ i: id, a: attributes });
   if (json.length > 500_000) return `attributes: over ${500_000} chars`;
   accept();
   const key = recordKey(now, seq++, tab);

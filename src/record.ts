@@ -9,7 +9,7 @@ import type { Attributes } from './validate';
 
 /** Every key the snippet writes starts with this, so it is easy to find. */
 export const PREFIX = 'growlytics:';
-/** One queued profile update: `growlytics:r:<time><seq><tab>` → `{"i": id, "a": attributes, "t": ms}`. */
+/** One queued profile update: `growlytics:r:<time><seq><tab>` → `{"i": id, "a": attributes}` (its time is in its key; a `t` field older versions wrote is ignored). */
 export const RECORD = PREFIX + 'r:';
 /** The type an attribute name is locked to (SPEC §1 rule 5): `growlytics:t:<name>` → a Kind. */
 export const TYPE = PREFIX + 't:';
@@ -23,7 +23,7 @@ export const LEASE = PREFIX + 'l:';
 export const CHECKOUTS = PREFIX + 'o';
 
 /** One accepted call for one id; immutable once stored. */
-export type StoredRecord = { i: string; a: Attributes; t: number };
+export type StoredRecord = { i: string; a: Attributes };
 
 /**
  * A record's key. Keys sort as strings in the order the calls were made:

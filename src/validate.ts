@@ -38,8 +38,9 @@ export const checkId = (v: unknown, errors: string[]): string => {
 
 /** True for `{}` and `Object.create(null)`: not arrays, Dates, Maps or class instances. */
 export const isPlainObject = (v: unknown): v is object => {
-  const proto = v && typeof v == 'object' ? Object.getPrototypeOf(v) : 0;
-  return proto === Object.prototype || proto === null;
+  // 1 for what is not an object: neither a null prototype nor Object's.
+  const proto = v && typeof v == 'object' ? Object.getPrototypeOf(v) : 1;
+  return !proto || proto == Object.prototype;
 };
 
 /**

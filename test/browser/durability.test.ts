@@ -272,7 +272,7 @@ describe('broken storage', () => {
         'growlytics:r:x.4': '{"i":5,"a":{},"t":1}',
         'growlytics:r:x.5': `{"i":"junk-a","a":"str","t":${now}}`,
         'growlytics:r:x.6': `{"i":"","a":{},"t":${now}}`,
-        'growlytics:r:x.7': `{"i":"junk-t","a":{},"t":"yesterday"}`,
+        'growlytics:r:x.7': '{"i":"junk-t","a":[1]}',
         'growlytics:r:x.8': '{"__proto__":{"polluted":1},"i":"junk-p"}',
         'growlytics:r:x.9': '1e999',
         'growlytics:zzz': 'x',

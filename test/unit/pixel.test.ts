@@ -79,7 +79,7 @@ describe('delivery', () => {
     expect([url, init.method, init.keepalive, (init.headers as any)['x-growlytics-key']]).toEqual([ENDPOINT, 'POST', true, 'key-1']);
     expect(body).toEqual({ id: 'ada@example.com', attributes: { email: 'ada@example.com', acceptsEmailMarketing: true } });
     const key = Object.keys(stored).find((k) => k.startsWith('growlytics:r:'))!;
-    expect(JSON.parse(stored[key])).toEqual({ i: 'ada@example.com', a: body.attributes, t: expect.any(Number) });
+    expect(JSON.parse(stored[key])).toEqual({ i: 'ada@example.com', a: body.attributes });
     expect(+stored[LEASE + hash('ada@example.com')]).toBeGreaterThan(Date.now());
     expect(stored[TYPE + 'acceptsEmailMarketing']).toBe('boolean');
     expect(JSON.parse(stored[NAMES + hash('ada@example.com')])).toEqual(['acceptsEmailMarketing']);
