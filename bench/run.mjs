@@ -172,7 +172,7 @@ const EXTRAS = ['names', 'reads', 'lease', 'blob', 'timeout', 'keepalive'];
 for (const x of [...EXTRAS.map((x) => [x]), EXTRAS]) SCRIPTS[`floor+${x.length > 1 ? 'all' : x[0]}`] = { source: floorSource(x), prefix: 'floor:' };
 
 /** Idle cost of a page with `script` loaded ('none': a blank page) and an empty queue, per ms of wall time. */
-async function idleRate(script = 'ours') {
+async function idleRate(script) {
   const context = await newContext();
   try {
     collectorEnv.reset();
@@ -234,7 +234,7 @@ async function partCpu() {
   heading('1. main-thread cost per identify (deferred work included), and the floor');
   console.log(`Method: marginal cost. Each run's CDP TaskDuration / ScriptDuration / ThreadTime is read
 before the script loads and after all profiles reached the collector and its flush() resolved;
-the page's idle cost (rate x window) is subtracted. Per call = [run A (N queued + ${CALLS} calls)
+the idle cost of a page without either script (rate x window) is subtracted. Per call = [run A (N queued + ${CALLS} calls)
 - run B (N queued, no calls)] / ${CALLS}: start-up and draining the N pre-queued (queued by a first
 page under 503 + Retry-After, the hour then taken as over) cancel out. ${CALLS} distinct ids, 6 attributes
 (2 string, 2 number, boolean, Date), all calls in one task, on a guest page (no Shopify globals).
@@ -244,10 +244,11 @@ The floor (issue 10) is its own script, driven the same way with the same ids an
 call one localStorage.setItem of the record, one fetch of the JSON body with the key header (6 in
 flight at most, as ours), the answer read, the record removed. For N = 0 each rep runs ours B, ours A,
 floor B, floor A, the next rep in reverse order, so drift biases neither side.`);
-  const idle = await idleRate('ours');
-  const idleFloor = await idleRate('floor');
-  const us = (r) => `TaskDuration ${fmt(r.task * 1000, 0)} us/s, ScriptDuration ${fmt(r.script * 1000, 0)} us/s, ThreadTime ${fmt(r.thread * 1000, 0)} us/s`;
-  console.log(`idle page, ours loaded: ${us(idle)}\nidle page, floor loaded: ${us(idleFloor)}`);
+  // One idle rate for both sides, of a page with neither script: idle work
+  // either script would do (none, with an empty queue) is its own cost.
+  const idle = await idleRate('none');
+  const idleFloor = idle;
+  console.log(`idle page (no script): TaskDuration ${fmt(idle.task * 1000, 0)} us/s, ScriptDuration ${fmt(idle.script * 1000, 0)} us/s, ThreadTime ${fmt(idle.thread * 1000, 0)} us/s`);
   const rows = [];
   const cmp = { ours: null, floor: null, ratio: { task: [], script: [], thread: [] } };
   const perCall = (a, b) => ({ task: (a.net.task - b.net.task) / CALLS, script: (a.net.script - b.net.script) / CALLS, thread: (a.net.thread - b.net.thread) / CALLS });
@@ -579,8 +580,8 @@ names = the id's name list read + written at the call and again at the send, and
 time (ours keeps 200); reads = 6 type locks at the call, key + pause x3 + record at the send; lease = read,
 write, remove per request; blob = new Blob([body]).size; timeout = AbortSignal.timeout(10000); keepalive on
 up to 2 requests in flight.`);
-  const idleFloor = await idleRate('floor');
-  const idle = await idleRate('ours');
+  const idle = await idleRate('none');
+  const idleFloor = idle;
   const variants = ['floor', ...Object.keys(SCRIPTS).filter((k) => k.startsWith('floor+')), 'ours'];
   const res = Object.fromEntries(variants.map((v) => [v, []]));
   for (let rep = 0; rep < REPS; rep++) {
