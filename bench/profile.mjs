@@ -19,6 +19,8 @@
 // 3. Page load (tracing): the tasks of a navigation to the snippet's page
 //    and to the same page without the script, by kind, and the events
 //    carrying our script's URL (compile, evaluation, calls).
+// 4. Start-up (CPU profiler): the bundle's script element added to a blank
+//    page, self time per function, with and without 2,000 foreign keys.
 // The profiler and tracing cost time themselves: the figures are for
 // comparing the parts, not for quoting as the cost (npm run bench is).
 // Knobs: PROFILE_CALLS (default 1000), PROFILE_REPS (default 1), PROFILE_TAIL_MS (default 10500).
@@ -449,8 +451,58 @@ URL (its compile, evaluation and later calls). Empty storage and 2,000 foreign k
   }
 }
 
+// ------------------------------------------------------------ 4. start-up, CPU profile
+
+/** The bundle loaded into a blank page (as part C's script tag, without the navigation) under the CPU profiler. */
+async function profileStartup(foreign) {
+  const context = await browser.newContext();
+  try {
+    collectorEnv.reset();
+    if (foreign) {
+      const scratch = await context.newPage();
+      await scratch.goto(origin + '/blank');
+      await scratch.evaluate((n) => { for (let i = 0; i < n; i++) localStorage.setItem(`app${i % 40}:cache:${i}`, JSON.stringify({ v: i, at: 1700000000000 + i, s: 'x'.repeat(48) })); }, foreign);
+      await scratch.close();
+    }
+    const page = await context.newPage();
+    await page.goto(origin + '/blank');
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 25 });
+    await cdp.send('Profiler.start');
+    await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint]);
+    await sleep(500);
+    const { profile } = await cdp.send('Profiler.stop');
+    return selfByFunction(profile);
+  } finally {
+    await context.close();
+  }
+}
+
+async function startup() {
+  heading('D. snippet start-up (V8 CPU profiler, 25 us sampling)');
+  console.log(`The bundle's script element added to a blank page (fetch, compile, evaluation, install, first drain
+check), then 500 ms; self time per function in us, ${REPS} load(s) each, empty storage and 2,000 foreign keys.`);
+  const runs = { empty: [], '2k foreign': [] };
+  for (let rep = 0; rep < REPS; rep++) for (const [k, f] of [['empty', 0], ['2k foreign', 2000]]) runs[k].push(await profileStartup(f));
+  const toTimes = (m) => new Map([...m].map(([k, us]) => [k, { n: 1, dur: us, tdur: us }]));
+  const maps = Object.fromEntries(Object.entries(runs).map(([k, list]) => [k, mergeMaps(list.map((p) => toTimes(p.self)), addTimes)]));
+  const keys = new Set(Object.values(maps).flatMap((m) => [...m.keys()]));
+  const rows = [...keys].filter((k) => k !== '(idle)').map((k) => ({
+    function: k.slice(0, 100),
+    'empty us': +((maps.empty.get(k)?.dur || 0) / REPS).toFixed(0),
+    '2k foreign us': +((maps['2k foreign'].get(k)?.dur || 0) / REPS).toFixed(0),
+  }));
+  rows.sort((a, b) => b['empty us'] + b['2k foreign us'] - a['empty us'] - a['2k foreign us']);
+  console.table(rows.slice(0, 20));
+  const apis = mergeMaps(runs['2k foreign'].map((p) => toTimes(p.byCaller)), addTimes);
+  console.log('2k foreign: browser APIs by calling function (us, top 10):');
+  console.table([...apis].sort((a, b) => b[1].dur - a[1].dur).slice(0, 10).map(([k, v]) => ({ 'api  <-  caller': k.slice(0, 120), us: +(v.dur / REPS).toFixed(0) })));
+}
+
 try {
   await main();
+  await startup();
 } catch (e) {
   console.error(`profile: ${e.stack || e.message}`);
   process.exitCode = 1;
