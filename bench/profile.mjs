@@ -74,7 +74,8 @@ async function delivered(expected, ms = 60_000) {
 
 // ------------------------------------------------------------ tracing
 
-const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'v8', 'blink.user_timing', 'loading'];
+// Not 'v8' or 'loading': their volume makes the trace slow to hand over, and the tasks are seen without them.
+const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink.user_timing'];
 
 /** Traces `body()` in the whole browser; resolves with the events. */
 async function traced(body) {
@@ -87,7 +88,7 @@ async function traced(body) {
     await body();
   } finally {
     await cdp.send('Tracing.end');
-    await within(complete, 30_000, 'trace data');
+    await within(complete, 120_000, 'trace data');
     await cdp.detach().catch(() => {});
   }
   return events;
@@ -162,7 +163,19 @@ function kindOf(task, marks) {
   if (names.has('RunMicrotasks') || names.has('RunTask') && names.has('v8.run')) return 'microtasks / other JS';
   if (names.has('Layout') || names.has('UpdateLayoutTree') || names.has('Paint') || names.has('UpdateLayer')) return 'rendering';
   const inner = task.children.find((c) => !c.instant)?.name;
-  return `other (${inner || task.name})`;
+  let where = '';
+  walk(task, (e) => { where ||= hint(e.data); });
+  return `other (${inner || task.name}${where ? `: ${where}` : ''})`;
+}
+
+/** Where a browser task comes from, when its trace args say (posting location, mojo interface). */
+function hint(args, depth = 0) {
+  if (!args || typeof args !== 'object' || depth > 2) return '';
+  for (const k of ['mojo_interface_tag', 'watcher_notify_interface_tag', 'interface_name', 'src_func', 'src_file', 'src']) {
+    if (typeof args[k] === 'string' && args[k]) return args[k].replace(/^.*\/(?=[^/]+$)/, '').slice(0, 60);
+  }
+  for (const v of Object.values(args)) { const h = hint(v, depth + 1); if (h) return h; }
+  return '';
 }
 
 /** Exclusive (self) wall and CPU time per event name, over the tasks. */
