@@ -123,14 +123,110 @@ export function trackBrowserRequests(context, endpoint) {
   return list;
 }
 
-/** Raw pages on the storefront's origin. */
+/**
+ * Raw pages on the storefront's origin: a blank page; ours as a merchant
+ * installs it (the script tag in the head); the floor; and both again after
+ * a theme script that opens localStorage first (other apps do), so the
+ * page's storage area is loaded before ours runs.
+ */
 export function benchPages(endpoint) {
-  const blank = '<!doctype html><html><head><meta charset="utf-8"><title>bench</title></head><body>bench</body></html>';
-  const app = `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>
+  const page = (head) => `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>${head}</head><body>bench</body></html>`;
+  const tag = `
 <script src="/dist/growlytics.min.js" data-key="${KEY}" data-endpoint="${endpoint}"></script>
-</head><body>bench</body></html>`;
-  return { '/blank': blank, '/app': app };
+`;
+  const theme = '<script>localStorage.length</script>';
+  return {
+    '/blank': page(''),
+    '/app': page(tag),
+    '/floor': page(`
+<script data-key="${KEY}" data-endpoint="${endpoint}">${FLOOR_SOURCE}</script>
+`),
+    '/blank-ls': page(theme),
+    '/app-ls': page(theme + tag),
+  };
 }
+
+/**
+ * The floor of our contract (issue 10): the least a durable identify can do
+ * in the browser. Each call stores its record (`localStorage.setItem`), then
+ * one `fetch` per record (the JSON body, the key header), up to 6 in flight as
+ * ours, reads the answer and `removeItem`s the record on a 2xx. Nothing else:
+ * no validation, leases, names, pause, timeout, keepalive or lock. It exposes
+ * `identify` and `flush` under `window.growlytics`, so the bench drives it
+ * exactly as it drives ours. Runs in the page (serialized): no Node state.
+ *
+ * `extra` adds one of ours' kinds of browser work at a time (the ablation of
+ * `BENCH_PARTS=ablation`), each as ours does it per new id (src/ at the time
+ * of writing; bench part 2 counts ours' writes):
+ * - names: the id's name list read and written at the call and again at the
+ *   send (ours keeps 200 lists: past that, each write evicts one, also removed);
+ * - reads: the 6 type locks read at the call; at the send, the refused key,
+ *   the pause (three times: the drain's check, the send, the answer) and the record;
+ * - lease: read, written before the request and removed after the answer;
+ * - blob: `new Blob([body]).size` per request;
+ * - timeout: `AbortSignal.timeout(10000)` per request;
+ * - keepalive: `keepalive: true` for up to 2 requests in flight.
+ */
+function floorSnippet(extra = []) {
+  const data = document.currentScript.dataset;
+  const x = new Set(extra);
+  const queue = [];
+  const waiting = [];
+  const lists = [];
+  let inFlight = 0, seq = 0, kept = 0;
+  const names = (id, attributes) => {
+    const k = 'floor:n:' + id;
+    JSON.parse(localStorage.getItem(k) || '[]');
+    localStorage.setItem(k, JSON.stringify(Object.keys(attributes)));
+    lists.push(k);
+    if (lists.length > 200) localStorage.removeItem(lists.shift());
+  };
+  const pump = () => {
+    for (; inFlight < 6 && queue.length; inFlight++) {
+      const [key, id, attributes] = queue.shift();
+      const lease = 'floor:l:' + id;
+      if (x.has('lease')) localStorage.getItem(lease), localStorage.setItem(lease, Date.now() + 15000 + '');
+      if (x.has('reads')) for (const k of ['floor:k', 'floor:p', 'floor:p', key]) localStorage.getItem(k);
+      if (x.has('names')) names(id, attributes);
+      const body = JSON.stringify({ id, attributes });
+      if (x.has('blob')) new Blob([body]).size;
+      const keepalive = x.has('keepalive') && kept < 2;
+      kept += keepalive;
+      fetch(data.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-growlytics-key': data.key },
+        body,
+        keepalive,
+        signal: x.has('timeout') ? AbortSignal.timeout(10000) : undefined,
+      })
+        .then((res) => res.text().then(() => res.ok && localStorage.removeItem(key)))
+        .catch(() => {})
+        .then(() => {
+          kept -= keepalive;
+          if (x.has('reads')) localStorage.getItem('floor:p');
+          if (x.has('lease')) localStorage.removeItem(lease);
+          inFlight--;
+          pump();
+          if (!inFlight) waiting.splice(0).forEach((done) => done());
+        });
+    }
+  };
+  window.growlytics = {
+    identify(id, attributes) {
+      const key = 'floor:r:' + seq++;
+      if (x.has('reads')) for (const name in attributes) localStorage.getItem('floor:t:' + name);
+      if (x.has('names')) names(id, attributes);
+      localStorage.setItem(key, JSON.stringify({ i: id, a: attributes, t: Date.now() }));
+      queue.push([key, id, attributes]);
+      pump();
+      return { queued: true, errors: [] };
+    },
+    flush: () => new Promise((done) => (inFlight ? waiting.push(done) : done())),
+  };
+}
+/** The floor's source, with `extra` kinds of ours' work (see floorSnippet). */
+export const floorSource = (extra = []) => `(${floorSnippet})(${JSON.stringify(extra)});`;
+export const FLOOR_SOURCE = floorSource();
 
 export async function startBenchStorefront(endpoint) {
   return startStorefront({ endpoint, key: KEY, pages: benchPages(endpoint) });
@@ -139,11 +235,15 @@ export async function startBenchStorefront(endpoint) {
 // ------------------------------------------------------------ in the page
 // These run in the page (page.evaluate); they must not close over Node state.
 
-/** Appends the bundle's <script> (data-key, data-endpoint) and resolves once it ran. */
-export function pageLoadBundle([key, endpoint]) {
+/**
+ * Appends a <script> (data-key, data-endpoint) and resolves once it ran: the
+ * bundle, or with `source` (FLOOR_SOURCE) that script, from a blob: URL so
+ * it too loads and runs as its own task.
+ */
+export function pageLoadBundle([key, endpoint, source]) {
   return new Promise((resolve, reject) => {
     const s = document.createElement('script');
-    s.src = '/dist/growlytics.min.js';
+    s.src = source ? URL.createObjectURL(new Blob([source], { type: 'text/javascript' })) : '/dist/growlytics.min.js';
     s.dataset.key = key;
     s.dataset.endpoint = endpoint;
     s.onload = () => resolve();
@@ -179,16 +279,16 @@ export function pageIdentifyMany([calls, prefix]) {
   }, 0));
 }
 
-/** Our localStorage: key count by kind and total chars (keys + values). */
-export function pageStorage() {
+/** Our localStorage (or the floor's, prefix 'floor:'): key count by kind and total chars (keys + values). */
+export function pageStorage(prefix = 'growlytics:') {
   const out = { keys: 0, chars: 0, kinds: {} };
   for (let i = 0; i < localStorage.length; i++) {
     const k = localStorage.key(i);
-    if (!k || k.indexOf('growlytics:') !== 0) continue;
+    if (!k || k.indexOf(prefix) !== 0) continue;
     const v = localStorage.getItem(k) || '';
     out.keys++;
     out.chars += k.length + v.length;
-    const kind = k.slice('growlytics:'.length).split(':')[0];
+    const kind = k.slice(prefix.length).split(':')[0];
     out.kinds[kind] = (out.kinds[kind] || 0) + 1;
   }
   return out;

@@ -34,7 +34,12 @@
 // Every wait is bounded. A delivery that makes no progress for STALL_MS is
 // reported as stalled (with a probe of the page's keepalive quota, a known
 // way for a page to stop sending) instead of failing the run.
-// Knobs: BENCH_REPS (default 3), BENCH_CALLS (default 1000).
+// 5. Page load: main-thread time from navigation to idle of a page with the
+//    snippet's script tag, over the same page without it (issue 10 item 2).
+//
+// Knobs: BENCH_REPS (default 3), BENCH_CALLS (default 1000), BENCH_LOAD_REPS
+// (default 5), BENCH_PARTS (e.g. cpu,load: only those parts; "ablation", where
+// ours' extra cost over the floor goes, runs only when named).
 
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -42,7 +47,7 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync, brotliCompressSync, constants as zc } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import {
-  COUNT_WRITES, KEY, analyzeLog, launch, pageFlush, pageIdentifyMany, pageKeepaliveProbe, pageLoadBundle,
+  COUNT_WRITES, FLOOR_SOURCE, KEY, analyzeLog, floorSource, launch, pageFlush, pageIdentifyMany, pageKeepaliveProbe, pageLoadBundle,
   pageStorage, sleep, startBenchCollector, startBenchStorefront, trackBrowserRequests, within,
 } from './env.mjs';
 
@@ -50,7 +55,11 @@ const CALLS = Number(process.env.BENCH_CALLS) || 1000;
 const QUEUED = [0, 100, 1000];
 const REPS = Number(process.env.BENCH_REPS) || 3;
 const STALL_MS = 3000;
-const TOTAL_BUDGET_MS = 7 * 60_000;
+const TOTAL_BUDGET_MS = 20 * 60_000;
+const FOREIGN = 2000;
+const FOREIGN_CHARS = 100; // key + value of each, as seedForeign writes them (the longest: 100)
+const LOAD_REPS = Number(process.env.BENCH_LOAD_REPS) || 5;
+const LOAD_QUIET_MS = 500;
 
 const BUNDLE = fileURLToPath(new URL('../dist/growlytics.min.js', import.meta.url));
 
@@ -120,9 +129,13 @@ async function stallNote(page, what, s, expected) {
 /**
  * Puts `n` records in this context's queue: a page identifies n ids while
  * the collector answers 503 + Retry-After: 3600, then closes. Leaves the
- * collector reset (no faults).
+ * collector reset (no faults). The snippet keeps that Retry-After as a pause
+ * shared by every page of the profile (`growlytics:p`): a next page would
+ * send nothing for an hour. Unless `keepPause`, a scratch page then deletes
+ * that key, as if the hour had passed (and closes: the measured page is the
+ * first of its process to open localStorage).
  */
-async function prequeue(context, n, prefix) {
+async function prequeue(context, n, prefix, keepPause = false) {
   collectorEnv.reset();
   collectorEnv.collector.setFaults({ status: 503, retryAfter: 3600 });
   const page = await openApp(context);
@@ -134,6 +147,12 @@ async function prequeue(context, n, prefix) {
   await page.close();
   collectorEnv.reset();
   if ((st.kinds.r || 0) < n) throw new Error(`prequeue: expected ${n} records in localStorage, found ${st.kinds.r || 0}`);
+  if (!keepPause) {
+    const scratch = await context.newPage();
+    await scratch.goto(origin + '/blank');
+    await scratch.evaluate(() => localStorage.removeItem('growlytics:p'));
+    await scratch.close();
+  }
 }
 
 async function metrics(cdp) {
@@ -143,14 +162,23 @@ async function metrics(cdp) {
 }
 const diff = (a, b) => ({ task: b.task - a.task, script: b.script - a.script, thread: b.thread - a.thread });
 
-/** Idle cost of a page with the bundle loaded and an empty queue, per ms of wall time. */
-async function idleRate() {
+/** The script a run loads: ours (the bundle) or the floor (FLOOR_SOURCE). */
+const SCRIPTS = {
+  ours: { source: undefined, prefix: 'growlytics:' },
+  floor: { source: FLOOR_SOURCE, prefix: 'floor:' },
+};
+// The ablation's floors, each with one kind of ours' work added (see floorSnippet in env.mjs).
+const EXTRAS = ['names', 'reads', 'lease', 'blob', 'timeout', 'keepalive'];
+for (const x of [...EXTRAS.map((x) => [x]), EXTRAS]) SCRIPTS[`floor+${x.length > 1 ? 'all' : x[0]}`] = { source: floorSource(x), prefix: 'floor:' };
+
+/** Idle cost of a page with `script` loaded ('none': a blank page) and an empty queue, per ms of wall time. */
+async function idleRate(script) {
   const context = await newContext();
   try {
     collectorEnv.reset();
     const page = await context.newPage();
     await page.goto(origin + '/blank');
-    await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint]);
+    if (script !== 'none') await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint, SCRIPTS[script].source]);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     await sleep(300);
@@ -166,8 +194,12 @@ async function idleRate() {
   }
 }
 
-/** One measured window: load the bundle, `calls` identifies, wait for everything to be delivered. */
-async function cpuRun(queued, calls, idle) {
+/**
+ * One measured window: load the script (ours or the floor), `calls`
+ * identifies, wait for everything to be delivered and for the script's own
+ * flush() (all answers handled, records removed).
+ */
+async function cpuRun(queued, calls, idle, script = 'ours') {
   const context = await newContext();
   try {
     if (queued) await prequeue(context, queued, 'pre');
@@ -180,7 +212,7 @@ async function cpuRun(queued, calls, idle) {
     await sleep(200);
     const m0 = await metrics(cdp);
     const w0 = performance.now();
-    await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint]);
+    await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint, SCRIPTS[script].source]);
     const mS0 = await metrics(cdp);
     const r = await page.evaluate(pageIdentifyMany, [calls, 'id']);
     const mS1 = await metrics(cdp);
@@ -188,8 +220,8 @@ async function cpuRun(queued, calls, idle) {
     const flushed = s.done ? await page.evaluate(pageFlush, 10_000) : 'skipped';
     const m1 = await metrics(cdp);
     const wall = performance.now() - w0;
-    if (!s.done) await stallNote(page, `CPU run, N=${queued}, ${calls} calls`, s, queued + calls);
-    const st = await page.evaluate(pageStorage);
+    if (!s.done) await stallNote(page, `CPU run (${script}), N=${queued}, ${calls} calls`, s, queued + calls);
+    const st = await page.evaluate(pageStorage, SCRIPTS[script].prefix);
     const d = diff(m0, m1);
     const net = { task: d.task - idle.task * wall, script: d.script - idle.script * wall, thread: d.thread - idle.thread * wall };
     return { net, wall, syncMs: r.ms, syncThread: mS1.thread - mS0.thread, bad: r.bad, settle: s, flushed, left: st.kinds.r || 0, log: analyzeLog(browserLog) };
@@ -198,114 +230,127 @@ async function cpuRun(queued, calls, idle) {
   }
 }
 
-/**
- * The floor: what one bare cross-origin fetch per profile costs the main
- * thread in this same harness (no library: same body, same headers, 6 at a
- * time, response body read). The collector's API takes one profile per
- * request, so no snippet can cost less per distinct id.
- */
-async function fetchFloor(idle, n) {
-  const context = await newContext();
-  try {
-    collectorEnv.reset();
-    const page = await context.newPage();
-    await page.goto(origin + '/blank');
-    const post = ([u, k, i]) => fetch(u, {
-      method: 'POST',
-      body: JSON.stringify({ id: 'f' + i, attributes: { plan: 'pro', city: 'Pune', orders: i, ltv: i * 1.25, vip: true, signedUpAt: '2024-01-01T00:00:00.000Z' } }),
-      headers: { 'content-type': 'application/json', 'x-growlytics-key': k },
-    }).then((r) => r.text());
-    await page.evaluate(post, [collectorEnv.endpoint, KEY, -1]); // the CORS preflight, cached after this
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    const m0 = await metrics(cdp);
-    const w0 = performance.now();
-    await page.evaluate(async ([u, k, n, src]) => {
-      const post = eval(src);
-      for (let i = 0; i < n; i += 6) await Promise.all([0, 1, 2, 3, 4, 5].filter((j) => i + j < n).map((j) => post([u, k, i + j])));
-    }, [collectorEnv.endpoint, KEY, n, post.toString()]);
-    const m1 = await metrics(cdp);
-    const wall = performance.now() - w0;
-    const d = diff(m0, m1);
-    return { task: (d.task - idle.task * wall) / n, script: (d.script - idle.script * wall) / n, thread: (d.thread - idle.thread * wall) / n, wall };
-  } finally {
-    await context.close();
-  }
-}
-
 async function partCpu() {
-  heading('1. main-thread cost per identify (deferred work included)');
+  heading('1. main-thread cost per identify (deferred work included), and the floor');
   console.log(`Method: marginal cost. Each run's CDP TaskDuration / ScriptDuration / ThreadTime is read
-before the bundle loads and after all profiles reached the collector and flush() resolved;
-the page's idle cost (rate x window) is subtracted. Per call = [run A (N queued + ${CALLS} calls)
+before the script loads and after all profiles reached the collector and its flush() resolved;
+the idle cost of a page without either script (rate x window) is subtracted. Per call = [run A (N queued + ${CALLS} calls)
 - run B (N queued, no calls)] / ${CALLS}: start-up and draining the N pre-queued (queued by a first
-page under 503 + Retry-After) cancel out. ${CALLS} distinct ids, 6 attributes (2 string, 2 number,
-boolean, Date), all calls in one task, on a guest page (no Shopify globals). Median of up to ${REPS} pairs; [min-max] of TaskDuration.
-A pair where delivery stalled is not a measurement: shown as n/a, not repeated.
-Target: <= 100 us per call, flat in N.`);
-  const idle = await idleRate();
-  console.log(`idle page: TaskDuration ${fmt(idle.task * 1000, 0)} us/s, ScriptDuration ${fmt(idle.script * 1000, 0)} us/s, ThreadTime ${fmt(idle.thread * 1000, 0)} us/s`);
+page under 503 + Retry-After, the hour then taken as over) cancel out. ${CALLS} distinct ids, 6 attributes
+(2 string, 2 number, boolean, Date), all calls in one task, on a guest page (no Shopify globals).
+Median of up to ${REPS} pairs; [min-max] of TaskDuration. A pair where delivery stalled is not a
+measurement: shown as n/a, not repeated. Target: <= 100 us per call, flat in N.
+The floor (issue 10) is its own script, driven the same way with the same ids and attributes: per
+call one localStorage.setItem of the record, one fetch of the JSON body with the key header (6 in
+flight at most, as ours), the answer read, the record removed. For N = 0 each rep runs ours B, ours A,
+floor B, floor A, the next rep in reverse order, so drift biases neither side.`);
+  // One idle rate for both sides, of a page with neither script: idle work
+  // either script would do (none, with an empty queue) is its own cost.
+  const idle = await idleRate('none');
+  const idleFloor = idle;
+  console.log(`idle page (no script): TaskDuration ${fmt(idle.task * 1000, 0)} us/s, ScriptDuration ${fmt(idle.script * 1000, 0)} us/s, ThreadTime ${fmt(idle.thread * 1000, 0)} us/s`);
   const rows = [];
+  const cmp = { ours: null, floor: null, ratio: { task: [], script: [], thread: [] } };
+  const perCall = (a, b) => ({ task: (a.net.task - b.net.task) / CALLS, script: (a.net.script - b.net.script) / CALLS, thread: (a.net.thread - b.net.thread) / CALLS });
+  const newPer = () => ({ task: [], script: [], thread: [], sync: [], syncThread: [], wallA: [], wallB: [], bTask: [] });
   for (const n of QUEUED) {
-    const per = { task: [], script: [], thread: [], sync: [], syncThread: [], wallA: [], wallB: [], bTask: [] };
+    const per = newPer();
+    const floorPer = newPer();
     let maxInFlight = 0, overlaps = 0, left = 0, bad = 0, notFlushed = 0, stalled = null;
     for (let rep = 0; rep < REPS && !stalled; rep++) {
       // Alternate the order, so a warming or drifting machine biases neither side.
-      let a, b;
-      if (rep % 2) {
-        a = await cpuRun(n, CALLS, idle);
-        b = await cpuRun(n, 0, idle);
-      } else {
-        b = await cpuRun(n, 0, idle);
-        a = await cpuRun(n, CALLS, idle);
+      const plan = [['ours', 'b'], ['ours', 'a']];
+      if (n === 0) plan.push(['floor', 'b'], ['floor', 'a']);
+      if (rep % 2) plan.reverse();
+      const got = { ours: {}, floor: {} };
+      for (const [script, ab] of plan) {
+        got[script][ab] = await cpuRun(n, ab === 'a' ? CALLS : 0, script === 'floor' ? idleFloor : idle, script);
       }
-      per.sync.push((a.syncMs * 1000) / CALLS);
-      per.syncThread.push(a.syncThread / CALLS);
-      maxInFlight = Math.max(maxInFlight, a.log.maxInFlight, b.log.maxInFlight);
-      overlaps += a.log.sameIdOverlaps + b.log.sameIdOverlaps;
-      bad += a.bad;
-      if (!a.settle.done || !b.settle.done) {
-        stalled = [!a.settle.done && `A ${a.settle.got}/${n + CALLS}`, !b.settle.done && `B ${b.settle.got}/${n}`].filter(Boolean).join(', ');
-        break;
+      const pairs = [['ours', per]];
+      if (n === 0) pairs.push(['floor', floorPer]);
+      const perRep = {};
+      for (const [script, p] of pairs) {
+        const { a, b } = got[script];
+        p.sync.push((a.syncMs * 1000) / CALLS);
+        p.syncThread.push(a.syncThread / CALLS);
+        maxInFlight = Math.max(maxInFlight, a.log.maxInFlight, b.log.maxInFlight);
+        overlaps += a.log.sameIdOverlaps + b.log.sameIdOverlaps;
+        bad += a.bad;
+        if (!a.settle.done || !b.settle.done) {
+          stalled = [!a.settle.done && `${script} A ${a.settle.got}/${n + CALLS}`, !b.settle.done && `${script} B ${b.settle.got}/${n}`].filter(Boolean).join(', ');
+          continue;
+        }
+        const c = perCall(a, b);
+        perRep[script] = c;
+        p.task.push(c.task);
+        p.script.push(c.script);
+        p.thread.push(c.thread);
+        p.wallA.push(a.wall);
+        p.wallB.push(b.wall);
+        p.bTask.push(b.net.task);
+        left += a.left + b.left;
+        notFlushed += (a.flushed !== 'resolved') + (b.flushed !== 'resolved');
       }
-      per.task.push((a.net.task - b.net.task) / CALLS);
-      per.script.push((a.net.script - b.net.script) / CALLS);
-      per.thread.push((a.net.thread - b.net.thread) / CALLS);
-      per.wallA.push(a.wall);
-      per.wallB.push(b.wall);
-      per.bTask.push(b.net.task);
-      left += a.left + b.left;
-      notFlushed += (a.flushed !== 'resolved') + (b.flushed !== 'resolved');
+      if (stalled) break;
+      if (n === 0) for (const k of ['task', 'script', 'thread']) cmp.ratio[k].push(perRep.ours[k] / perRep.floor[k]);
     }
     if (left) findings.push(`CPU N=${n}: ${left} record(s) still in localStorage after delivery + flush`);
     if (bad) findings.push(`CPU N=${n}: ${bad} identify call(s) answered queued:false or errors`);
     if (notFlushed) findings.push(`CPU N=${n}: flush() did not resolve within 10 s in ${notFlushed} run(s)`);
     if (overlaps) findings.push(`CPU N=${n}: ${overlaps} overlapping request pair(s) for one id`);
-    const ok = per.task.length > 0;
-    rows.push({
-      'queued N': n,
-      'TaskDuration us/call': ok ? fmt(median(per.task)) : `n/a (stalled: ${stalled})`,
-      'min-max': ok ? `${fmt(Math.min(...per.task))}-${fmt(Math.max(...per.task))}` : '-',
-      'ScriptDuration us/call': ok ? fmt(median(per.script)) : '-',
-      'ThreadTime us/call': ok ? fmt(median(per.thread)) : '-',
-      'sync loop us/call': fmt(median(per.sync)),
-      'sync ThreadTime us/call': fmt(median(per.syncThread)),
-      'run B (N drain) ms': ok ? fmt(median(per.bTask) / 1000) : '-',
-      'window A/B s': ok ? `${fmt(median(per.wallA) / 1000, 2)}/${fmt(median(per.wallB) / 1000, 2)}` : '-',
-      'max in flight': maxInFlight,
-      pairs: per.task.length,
-    });
+    const row = (label, p) => {
+      const ok = p.task.length > 0;
+      return {
+        'queued N': label,
+        'TaskDuration us/call': ok ? fmt(median(p.task)) : `n/a (stalled: ${stalled})`,
+        'min-max': ok ? `${fmt(Math.min(...p.task))}-${fmt(Math.max(...p.task))}` : '-',
+        'ScriptDuration us/call': ok ? fmt(median(p.script)) : '-',
+        'ThreadTime us/call': ok ? fmt(median(p.thread)) : '-',
+        'sync loop us/call': fmt(median(p.sync)),
+        'sync ThreadTime us/call': fmt(median(p.syncThread)),
+        'run B (N drain) ms': ok ? fmt(median(p.bTask) / 1000) : '-',
+        'window A/B s': ok ? `${fmt(median(p.wallA) / 1000, 2)}/${fmt(median(p.wallB) / 1000, 2)}` : '-',
+        'max in flight': maxInFlight,
+        pairs: p.task.length,
+      };
+    };
+    rows.push(row(n, per));
+    if (n === 0) {
+      cmp.ours = per;
+      cmp.floor = floorPer;
+    }
   }
   console.table(rows);
-  const floor = await fetchFloor(idle, CALLS);
-  console.log(`floor, no library: one bare fetch per profile (${CALLS}, 6 at a time, same harness): ` +
-    `TaskDuration ${fmt(floor.task)} us, ScriptDuration ${fmt(floor.script)} us, ThreadTime ${fmt(floor.thread)} us per request`);
   if (rows.some((r) => String(r['TaskDuration us/call']).startsWith('n/a'))) {
     console.log(`(n/a rows: delivery stalled, see findings; BENCH_CALLS=300 npm run bench measures under the stall for N = 0 and 100)`);
   }
   console.log('run B (N drain) ms: main-thread TaskDuration of start-up + delivering the N pre-queued profiles, no calls.');
   console.log('sync loop: performance.now() around the calls (wall); sync ThreadTime: CPU time of that one task (CDP ThreadTime).');
   console.log('max in flight: browser side (request start to first response byte), in any run of that row.');
+
+  console.log(`\nfloor vs ours per new-id identify, N = 0, same run, same ${CALLS} ids (median [min-max] of the reps;
+ratio = ours / floor within each rep, then the median of those). Target (issue 10): ratio <= 1.2.`);
+  const cell = (xs, d = 1, unit = '') => (xs.length ? `${fmt(median(xs), d)}${unit} [${fmt(Math.min(...xs), d)}-${fmt(Math.max(...xs), d)}]` : 'n/a');
+  const cmpRow = (what, p) => ({
+    '': what,
+    'TaskDuration us/call': cell(p.task),
+    'ScriptDuration us/call': cell(p.script),
+    'ThreadTime us/call': cell(p.thread),
+    'sync loop us/call': cell(p.sync),
+    reps: p.task.length,
+  });
+  console.table([
+    cmpRow('floor (setItem + fetch + answer + removeItem)', cmp.floor),
+    cmpRow('ours (dist/growlytics.min.js)', cmp.ours),
+    {
+      '': 'ratio ours / floor',
+      'TaskDuration us/call': cell(cmp.ratio.task, 2, 'x'),
+      'ScriptDuration us/call': cell(cmp.ratio.script, 2, 'x'),
+      'ThreadTime us/call': cell(cmp.ratio.thread, 2, 'x'),
+      'sync loop us/call': cmp.ours.sync.length && cmp.floor.sync.length ? `${fmt(median(cmp.ours.sync) / median(cmp.floor.sync), 2)}x` : 'n/a',
+      reps: cmp.ratio.task.length,
+    },
+  ]);
   return rows;
 }
 
@@ -520,6 +565,161 @@ id's request was in flight (it waits for the next request, SPEC §3).`);
   return rows;
 }
 
+/**
+ * Where ours' extra cost over the floor goes, by ablation (BENCH_PARTS=ablation,
+ * not in the default run): the floor with one kind of ours' browser work added
+ * at a time, then all of them, then ours, each measured as part 1 measures
+ * (A - B per call, idle subtracted; one B per rep for the floors, one for ours),
+ * the order rotated per rep.
+ */
+async function partAblation() {
+  heading('1b. ablation: the floor plus one kind of ours\' work at a time');
+  console.log(`Per new-id identify, ${CALLS} calls, marginal cost as in part 1, median [min-max] of ${REPS} reps.
+"+ over floor" is paired per rep. The extras copy what ours does per new id (bench/env.mjs floorSnippet):
+names = the id's name list read + written at the call and again at the send, and an old list removed each
+time (ours keeps 200); reads = 6 type locks at the call, key + pause x3 + record at the send; lease = read,
+write, remove per request; blob = new Blob([body]).size; timeout = AbortSignal.timeout(10000); keepalive on
+up to 2 requests in flight.`);
+  const idle = await idleRate('none');
+  const idleFloor = idle;
+  const variants = ['floor', ...Object.keys(SCRIPTS).filter((k) => k.startsWith('floor+')), 'ours'];
+  const res = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let rep = 0; rep < REPS; rep++) {
+    const bFloor = await cpuRun(0, 0, idleFloor, 'floor');
+    const bOurs = await cpuRun(0, 0, idle, 'ours');
+    for (let j = 0; j < variants.length; j++) {
+      const v = variants[(j + rep * 3) % variants.length];
+      const a = await cpuRun(0, CALLS, v === 'ours' ? idle : idleFloor, v);
+      const b = v === 'ours' ? bOurs : bFloor;
+      res[v].push(a.settle.done && b.settle.done ? { task: (a.net.task - b.net.task) / CALLS, thread: (a.net.thread - b.net.thread) / CALLS, script: (a.net.script - b.net.script) / CALLS } : null);
+    }
+  }
+  const cell = (xs) => (xs.length ? `${fmt(median(xs))} [${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}]` : 'n/a');
+  const over = (v, k) => res[v].map((r, i) => (r && res.floor[i] ? r[k] - res.floor[i][k] : NaN)).filter((x) => !Number.isNaN(x));
+  console.table(variants.map((v) => {
+    const ok = res[v].filter(Boolean);
+    return {
+      variant: v,
+      'TaskDuration us/call': cell(ok.map((r) => r.task)),
+      '+ over floor (Task)': v === 'floor' ? '' : cell(over(v, 'task')),
+      'ThreadTime us/call': cell(ok.map((r) => r.thread)),
+      '+ over floor (Thread)': v === 'floor' ? '' : cell(over(v, 'thread')),
+      'ScriptDuration us/call': cell(ok.map((r) => r.script)),
+      reps: ok.length,
+    };
+  }));
+}
+
+/** Fills this context's localStorage with `n` keys of other apps (~100 chars each) from a scratch page, closed after. */
+async function seedForeign(context, n) {
+  const scratch = await context.newPage();
+  await scratch.goto(origin + '/blank');
+  await scratch.evaluate((n) => {
+    for (let i = 0; i < n; i++) localStorage.setItem(`app${i % 40}:cache:${i}`, JSON.stringify({ v: i, at: 1700000000000 + i, s: 'x'.repeat(48) }));
+  }, n);
+  await scratch.close();
+}
+
+const LOAD_CASES = [
+  { name: 'bare page (no snippet), empty storage', path: '/blank' },
+  { name: 'snippet, empty storage', path: '/app', over: 0 },
+  { name: `bare page, ${FOREIGN} foreign keys`, path: '/blank', foreign: true },
+  { name: `snippet, ${FOREIGN} foreign keys`, path: '/app', foreign: true, over: 2 },
+  { name: `bare + theme script opening localStorage, ${FOREIGN} foreign keys`, path: '/blank-ls', foreign: true },
+  { name: `same + snippet (storage already opened)`, path: '/app-ls', foreign: true, over: 4 },
+  { name: 'snippet, 100 queued, Retry-After in force (sends nothing)', path: '/app', queued: 100, paused: true, over: 0 },
+  { name: 'snippet, 100 queued, delivered (to flush())', path: '/app', queued: 100, deliver: true, over: 0 },
+];
+
+/** One page load: CDP metrics from just before the navigation to idle (the load event + LOAD_QUIET_MS, or all delivered). */
+async function loadRun(c, idle) {
+  const context = await newContext();
+  try {
+    collectorEnv.reset();
+    if (c.foreign) await seedForeign(context, FOREIGN);
+    if (c.queued) await prequeue(context, c.queued, 'ld', c.paused);
+    // A new page: a new renderer that has not opened this origin's localStorage yet.
+    const page = await context.newPage();
+    await page.goto(origin + '/blank');
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await sleep(200);
+    const m0 = await metrics(cdp);
+    const w0 = performance.now();
+    await page.goto(origin + c.path, { waitUntil: 'load', timeout: 15_000 });
+    let s = null, flushed = null;
+    if (c.deliver) {
+      s = await settle(c.queued, 30_000);
+      flushed = s.done ? await page.evaluate(pageFlush, 10_000) : 'skipped';
+    } else {
+      await sleep(LOAD_QUIET_MS);
+    }
+    const m1 = await metrics(cdp);
+    const wall = performance.now() - w0;
+    if (s && !s.done) await stallNote(page, `page load, ${c.name}`, s, c.queued);
+    const d = diff(m0, m1);
+    const check = await page.evaluate(() => ({
+      live: typeof window.growlytics?.identify === 'function',
+      records: Object.keys(localStorage).filter((k) => !k.indexOf('growlytics:r:')).length,
+      keys: localStorage.length,
+    }));
+    // A navigation that swapped the renderer restarts the counters: not a measurement.
+    const swapped = d.task < 0 || d.thread < 0;
+    if (swapped) findings.push(`page load, ${c.name}: CDP metrics went back across the navigation (renderer swapped?): rep left out`);
+    if (check.live !== c.path.startsWith('/app')) findings.push(`page load, ${c.name}: window.growlytics ${check.live ? 'present' : 'missing'}`);
+    if (c.deliver && s.done && (check.records || flushed !== 'resolved')) findings.push(`page load, ${c.name}: ${check.records} record(s) left, flush() ${flushed}`);
+    if (c.paused && collectorEnv.log.length) findings.push(`page load, ${c.name}: ${collectorEnv.log.length} request(s) sent under Retry-After`);
+    return { task: d.task - idle.task * wall, script: d.script - idle.script * wall, thread: d.thread - idle.thread * wall, wall, done: !swapped && (!s || s.done) };
+  } finally {
+    collectorEnv.reset();
+    await context.close();
+  }
+}
+
+async function partLoad() {
+  heading('5. page load: main-thread time from navigation to idle');
+  console.log(`A page /blank (no script) is open with CDP Performance enabled; it navigates (same origin, same
+renderer, metrics carry on) to the measured page and the window ends ${LOAD_QUIET_MS} ms after its load event
+(or, "delivered", when the collector holds all 100 and flush() resolved). Idle rate x window subtracted.
+The snippet page carries the real dist/growlytics.min.js as a merchant's <script src data-key data-endpoint>
+in the head (fetched uncached: no-store, so compiled cold every time). Each case in a fresh context; the
+measured page is the first of its renderer to open localStorage, unless a theme script opens it first.
+Foreign keys: ${FOREIGN} of other apps, ~${FOREIGN_CHARS} chars each (key + value). 100 queued: a prior page queued them under
+503 + Retry-After (kept in force for "Retry-After", taken as over for "delivered"). Cases interleaved,
+order rotated per rep; median [min-max] of ${LOAD_REPS} reps; "over bare" = paired per rep against the
+page named, median [min-max]. Target (issue 10): <= 1 ms over the bare page, flat in foreign keys.`);
+  const idle = await idleRate('none');
+  const res = LOAD_CASES.map(() => []);
+  for (let rep = 0; rep < LOAD_REPS; rep++) {
+    for (let j = 0; j < LOAD_CASES.length; j++) {
+      const i = (j + rep * 3) % LOAD_CASES.length;
+      res[i].push(await loadRun(LOAD_CASES[i], idle));
+    }
+  }
+  const ms = (xs) => (xs.length ? `${fmt(median(xs) / 1000, 2)} [${fmt(Math.min(...xs) / 1000, 2)}-${fmt(Math.max(...xs) / 1000, 2)}]` : 'n/a');
+  const over = (i, k) => {
+    const base = LOAD_CASES[i].over;
+    if (base === undefined) return '';
+    const xs = res[i].map((r, rep) => (r.done && res[base][rep]?.done ? r[k] - res[base][rep][k] : NaN)).filter((x) => !Number.isNaN(x));
+    return `${ms(xs)} vs #${base}`;
+  };
+  console.table(LOAD_CASES.map((c, i) => {
+    const ok = res[i].filter((r) => r.done);
+    return {
+      case: c.name,
+      'TaskDuration ms': ms(ok.map((r) => r.task)),
+      'over bare (Task) ms': over(i, 'task'),
+      'ScriptDuration ms': ms(ok.map((r) => r.script)),
+      'over bare (Script) ms': over(i, 'script'),
+      'ThreadTime ms': ms(ok.map((r) => r.thread)),
+      'over bare (Thread) ms': over(i, 'thread'),
+      'window s': fmt(median(res[i].map((r) => r.wall)) / 1000, 2),
+      reps: ok.length,
+    };
+  }));
+  console.log('(#n: the row index the difference is taken against. TaskDuration is wall time of main-thread tasks, inflated when the machine is busy; ThreadTime is their CPU time.)');
+}
+
 function bundleSize() {
   heading('bundle size (dist/growlytics.min.js)');
   let buf;
@@ -545,8 +745,11 @@ async function main() {
   origin = storefront.origin;
   console.log(`Chromium ${browser.version()}, storefront ${origin}, collector ${collectorEnv.endpoint}`);
 
-  const parts = [[partCpu, 240_000], [partStorage, 90_000], [partDrain, 90_000], [partCoalesce, 120_000]];
-  for (const [part, ms] of parts) {
+  const parts = [[partCpu, 600_000], [partStorage, 90_000], [partDrain, 90_000], [partCoalesce, 120_000], [partLoad, 240_000], [partAblation, 900_000]];
+  // BENCH_PARTS=cpu,load runs only those parts (names without the "part" prefix).
+  const only = process.env.BENCH_PARTS?.toLowerCase().split(',');
+  const chosen = (p) => (only ? only.includes(p.name.slice(4).toLowerCase()) : p !== partAblation);
+  for (const [part, ms] of parts.filter(([p]) => chosen(p))) {
     try {
       await within(part(), ms, part.name);
     } catch (e) {
