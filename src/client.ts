@@ -151,8 +151,10 @@ export const install = (win: any): Growlytics => {
   on(doc, 'visitorConsentCollected', settle);
   on(win, 'storage', (e: StorageEvent) => {
     syncQueue(e.key, e.newValue);
-    // Another tab's visitor (the same person) granted consent: store and send what waits here.
-    if (e.key == PREFIX + 'c') settle();
+    // Another tab's visitor (the same person) granted consent: store and send
+    // what waits here. Asked six times over 2.5 s: the consent cookie the
+    // other tab set may reach this tab after the storage event (Firefox).
+    if (e.key == PREFIX + 'c') [...Array(6)].map((_, t) => setTimeout(settle, t * 500));
     // A removal may be another tab's lease or records going: what waited on them can go now.
     e.newValue || kick();
   });
