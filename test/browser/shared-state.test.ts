@@ -3,7 +3,7 @@
 // a refused key's pause and the visitor's consent. Every assertion is about
 // what the real collector received. Issue 7, items 1, 2 and 11.
 import { describe, expect, test } from 'vitest';
-import { ENGINE, okRequests, pageErrorsOf, useHarness } from './harness';
+import { okRequests, pageErrorsOf, useHarness } from './harness';
 
 const h = useHarness();
 
@@ -80,10 +80,15 @@ describe('two tabs share one state', () => {
     await env.waitFor((c) => okRequests(c, 'key-a').length === 1 && okRequests(c, 'key-b').length === 1, 15_000, 'both delivered with the key');
   });
 
-  // Fails in Firefox ESR 153 here (the waiting tab never sends; found at the
-  // end of the session, not yet explained): an open engine difference of
-  // issue 9, listed in its note.
-  test.skipIf(ENGINE === 'firefox')('consent granted in one tab stores and sends what waits in the memory of another', async () => {
+  // The waiting tab learns of the grant from the `storage` event of
+  // `growlytics:c`, then asks the Customer Privacy API, which reads a cookie
+  // the other tab set just before. Cookies and storage events reach a tab by
+  // separate paths: the cookie can arrive after the event (seen in Firefox
+  // under load, in about one run of six, for 4-60 ms;
+  // test/engines/probe-storage-events.mjs shows it in every engine), so the
+  // tab asks again for a few seconds. `late` makes that deterministic: the
+  // waiting tab's API answers no for 400 ms after the grant.
+  const consentAcrossTabs = async (late: boolean) => {
     const env = await h.setup();
     const page = env.page({ before: '', head: '' }).replace('<head>', '<head><script src="/demo/assets/consent-tracking-api.js"></script>');
     await env.serve({ '/': page, '/blank': env.page({ mode: 'none' }) });
@@ -92,10 +97,21 @@ describe('two tabs share one state', () => {
     expect((await b.identify('consent-b', { n: 1 })).queued).toBe(true);
     await b.flush();
     expect(Object.keys(await b.storage()), 'nothing stored before consent').toEqual([]);
+    if (late)
+      await b.evaluate(() => {
+        const privacy = (window as any).Shopify.customerPrivacy;
+        const allowed = privacy.analyticsProcessingAllowed;
+        // `growlytics:c` holds the time of the grant.
+        privacy.analyticsProcessingAllowed = () => Date.now() - +(localStorage.getItem('growlytics:c') || 0) > 400 && allowed();
+      });
     await a.evaluate(
       () => new Promise<void>((done) => (window as any).Shopify.customerPrivacy.setTrackingConsent({ analytics: true }, done)),
     );
     await env.waitFor((c) => okRequests(c, 'consent-b').length === 1, 10_000, 'consent-b sent by the tab that waited');
     expect(env.collector.requests).toHaveLength(1);
-  });
+  };
+
+  test('consent granted in one tab stores and sends what waits in the memory of another', () => consentAcrossTabs(false));
+
+  test('consent granted in one tab reaches another whose consent cookie arrives after the storage event', () => consentAcrossTabs(true));
 });

@@ -10,6 +10,11 @@
 //            aborts them; then it answers again. When does the browser close
 //            the aborted requests' connections, and are new requests held
 //            back meanwhile (6 connections per host)?
+//   503      The collector answers 503 for --outage seconds, then answers again.
+//   nav      No outage: --ids identify calls, then at once a navigation to
+//            another page of the store (which loads the snippet too). How
+//            many POSTs of each id reach the server within --wait seconds?
+//            (Should be exactly 1: a page-hide send, then the next page's.)
 //
 // It drives the engine layer (./index.mjs), the demo storefront and the demo
 // collector behind a server that only observes: every TCP connection's open
@@ -19,6 +24,8 @@
 //
 //   node test/engines/probe-outages.mjs --engine webkit --scenario recover --runs 10 --outage 8
 //   node test/engines/probe-outages.mjs --engine chromium --scenario hung --ids 8 --outage 25 --wait 60
+//   node test/engines/probe-outages.mjs --engine firefox --scenario 503 --outage 3 --reloads 1
+//   node test/engines/probe-outages.mjs --engine webkit --scenario nav --ids 1 --wait 20
 //   --reloads N reloads the page N times, evenly through the outage (each
 //   page load starts its first requests with keepalive, and so does a page
 //   that is being left, as in durability.test.ts).
@@ -57,7 +64,9 @@ const WAIT_MS = Number(opt.wait) * 1000;
 const LINGER_MS = Number(opt.linger) * 1000;
 const IDS = Number(opt.ids);
 const KEY = 'probe-key';
-if (!['recover', 'hung'].includes(opt.scenario)) throw new Error(`--scenario recover|hung, not ${opt.scenario}`);
+const SCENARIOS = { recover: { drop: true }, hung: { hang: true }, 503: { status: 503 }, nav: null };
+if (!(opt.scenario in SCENARIOS)) throw new Error(`--scenario ${Object.keys(SCENARIOS).join('|')}, not ${opt.scenario}`);
+const NAV = opt.scenario === 'nav';
 
 if (!existsSync(fileURLToPath(new URL('../../dist/growlytics.min.js', import.meta.url)))) {
   console.error('dist/growlytics.min.js is missing: run `npm run build` first');
@@ -123,14 +132,30 @@ window.__fetchLog = [];
 (function () {
   var real = window.fetch;
   var at = function () { return Math.round(performance.timeOrigin + performance.now()); };
+  // A trail that outlives the page (sessionStorage): which page started which
+  // fetch, and its page events, with the leases stored at that moment.
+  var trail = function (what) {
+    try {
+      var leases = Object.keys(localStorage).filter(function (k) { return k.indexOf('growlytics:l:') === 0; })
+        .map(function (k) { return localStorage.getItem(k) - at(); });
+      var t = JSON.parse(sessionStorage.getItem('__trail') || '[]');
+      t.push([at(), what, leases]);
+      sessionStorage.setItem('__trail', JSON.stringify(t));
+    } catch (x) {}
+  };
+  ['pagehide', 'visibilitychange', 'pageshow'].forEach(function (type) {
+    addEventListener(type, function () { trail(location.pathname + ' ' + type + (document.hidden ? ' hidden' : '')); }, true);
+  });
+  window.__trail = function () { return JSON.parse(sessionStorage.getItem('__trail') || '[]'); };
   window.fetch = function (url, init) {
     var id = null;
     try { id = JSON.parse(init.body).id; } catch (x) {}
     var e = { id: id, start: at(), keepalive: !!(init && init.keepalive), end: null, outcome: 'pending' };
     window.__fetchLog.push(e);
+    trail(location.pathname + ' fetch ' + (e.keepalive ? 'k ' : '') + id);
     var p = real.apply(this, arguments);
-    p.then(function (r) { e.end = at(); e.outcome = String(r.status); },
-           function (x) { e.end = at(); e.outcome = (x && x.name) || 'error'; });
+    p.then(function (r) { e.end = at(); e.outcome = String(r.status); trail(location.pathname + ' ' + e.outcome + ' ' + id); },
+           function (x) { e.end = at(); e.outcome = (x && x.name) || 'error'; trail(location.pathname + ' ' + e.outcome + ' ' + id); });
     return p;
   };
 })();`;
@@ -159,27 +184,45 @@ const okAt = (c, id) => c.requests.find((r) => r.id === id && r.status >= 200 &&
 
 async function oneRun(browser, run) {
   const col = await startObservedCollector();
-  const sf = await startStorefront({ host: '127.0.0.1', port: 0, endpoint: col.endpoint, key: KEY, pages: { '/': page(col.endpoint) } });
+  const sf = await startStorefront({ host: '127.0.0.1', port: 0, endpoint: col.endpoint, key: KEY, pages: { '/': page(col.endpoint), '/next': page(col.endpoint) } });
   const ctx = await browser.newContext();
   const out = { run };
   try {
     const tab = await ctx.newPage();
     await tab.goto(sf.origin + '/');
-    col.collector.setFaults(opt.scenario === 'hung' ? { hang: true } : { drop: true });
+    if (!NAV) col.collector.setFaults(SCENARIOS[opt.scenario]);
     const ids = Array.from({ length: IDS }, (_, i) => `p${run}-${i}`);
     T0 = Date.now();
-    await evaluate(tab, `(${JSON.stringify(ids)}).map(function (id) { return growlytics.identify(id, { run: ${run} }); })`);
-    const reloads = Number(opt.reloads);
+    const calls = `(${JSON.stringify(ids)}).map(function (id) { return growlytics.identify(id, { run: ${run} }); })`;
+    if (NAV) {
+      // The identify calls and the navigation in one task, as a theme's click handler would.
+      await evaluate(tab, `(${calls}, setTimeout(function () { location.href = '/next'; }), true)`);
+      out.back = 0;
+      await sleep(WAIT_MS);
+      out.delivered = ids.every((id) => okAt(col.collector, id) !== undefined);
+      if (out.delivered) out.lastOk = Math.max(...ids.map((id) => okAt(col.collector, id) - T0));
+      out.perId = ids.map((id) => col.collector.requests.filter((r) => r.id === id).length);
+      out.trail = (await evaluate(tab, 'window.__trail()').catch(() => [])).map(([t, what, leases]) => `${t - T0} ${what} leases ${leases.join(',')}`);
+    } else await evaluate(tab, calls);
+    const reloads = NAV ? 0 : Number(opt.reloads);
     for (let i = 0; i < reloads; i++) {
       await sleep(OUTAGE_MS / (reloads + 1));
       await tab.reload();
     }
-    await sleep(OUTAGE_MS / (reloads + 1));
-    out.back = now();
-    // Clearing a hang leaves the requests already held hanging (until the browser gives up on them).
-    col.collector.setFaults({});
-    out.delivered = await waitUntil(() => ids.every((id) => okAt(col.collector, id) !== undefined), WAIT_MS);
-    if (out.delivered) out.lastOk = Math.max(...ids.map((id) => okAt(col.collector, id) - T0));
+    if (!NAV) {
+      await sleep(OUTAGE_MS / (reloads + 1));
+      out.back = now();
+      // Clearing a hang leaves the requests already held hanging (until the browser gives up on them).
+      col.collector.setFaults({});
+      out.delivered = await waitUntil(() => ids.every((id) => okAt(col.collector, id) !== undefined), WAIT_MS);
+      if (out.delivered) out.lastOk = Math.max(...ids.map((id) => okAt(col.collector, id) - T0));
+      // Late repeats (a page-hide send, a lease waited out) come after delivery: watch 3 s more.
+      await sleep(3_000);
+    }
+    // Attempts: POSTs that reached the server; duplicates: 2xx beyond the first, per id.
+    const posts = col.collector.requests.filter((r) => ids.includes(r.id));
+    out.attempts = posts.length;
+    out.duplicates = ids.reduce((n, id) => n + Math.max(0, posts.filter((r) => r.id === id && r.status >= 200 && r.status < 300).length - 1), 0);
     if (LINGER_MS) await waitUntil(() => col.conns.every((c) => c.close !== null), LINGER_MS);
     const log = await evaluate(tab, 'window.__fetchLog').catch(() => []);
     const rel = (t) => (t === null ? null : t - T0);
@@ -216,10 +259,11 @@ async function main() {
         : r.delivered
           ? `delivered ${r.lastOk - r.back} ms after the collector came back`
           : `NOT delivered within ${WAIT_MS / 1000} s of the collector coming back`;
-      console.log(`run ${run}: ${verdict} (back at ${r.back})`);
+      console.log(`run ${run}: ${verdict} (back at ${r.back}; attempts ${r.attempts}, duplicates ${r.duplicates}${r.perId ? `, POSTs per id ${r.perId.join(' ')}` : ''})`);
       console.log(`  server POSTs   ${r.posts?.join(' ')}  (preflights: ${r.preflights})`);
       console.log(`  page fetches   ${r.fetches?.join(' ')}  (pending: ${r.pendingInPage})`);
       console.log(`  connections    ${r.connections?.join(' ')}  (open at end: ${r.openAtEnd})`);
+      if (r.trail) console.log(`  page trail     ${r.trail.join(' | ')}`);
     }
   } finally {
     await browser.close().catch(() => {});
@@ -227,7 +271,9 @@ async function main() {
   const ok = results.filter((r) => r.delivered);
   const delays = ok.map((r) => r.lastOk - r.back).sort((a, b) => a - b);
   console.log(
-    `summary ${opt.engine} ${opt.scenario}: ${ok.length}/${results.length} delivered within ${WAIT_MS / 1000} s; delays after recovery (ms): ${delays.join(', ')}`,
+    `summary ${opt.engine} ${opt.scenario} reloads=${opt.reloads}: ${ok.length}/${results.length} delivered within ${WAIT_MS / 1000} s; delays after recovery (ms): ${delays.join(', ')}; ` +
+      `attempts per run: ${results.map((r) => r.attempts).join(', ')}; duplicates per run: ${results.map((r) => r.duplicates).join(', ')}` +
+      (NAV ? `; POSTs per id per run: ${results.map((r) => r.perId?.join('/')).join(', ')}` : ''),
   );
 }
 
