@@ -12,7 +12,7 @@ import { strings, type PixelStore } from './pixel-store';
  * delivers on the buyer's next storefront page what the pixel could not.
  */
 
-// As the theme snippet's sender: longer than the request timeout (10 s),
+// As the theme snippet's sender: longer than the request timeout (6 s),
 // and the longest lease the theme snippet does not take for a set-back clock.
 const LEASE_MS = 15_000;
 const LEASE_POLL = 1000;

@@ -23,7 +23,7 @@ import { post } from './transport';
 //   the page's HTML carries it): no tab sends with it until init brings a
 //   key or a page loads (init deletes it; a page's script tag comes through init).
 
-// Longer than the request timeout (10 s): another tab re-sends an id only
+// Longer than the request timeout (6 s): another tab re-sends an id only
 // once a live tab's request must be over.
 const LEASE_MS = 15_000;
 // A page that is going away cannot delete its leases when its requests end:

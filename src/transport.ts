@@ -1,7 +1,10 @@
 /** What the sender needs of an answer: status (0: no answer: network, timeout, keepalive quota), Retry-After, body. A tuple: it minifies. */
 export type Answer = [status: number, retryAfter?: string | null, body?: string];
 
-const TIMEOUT = 10_000;
+// A hung server's requests are given up after this, and retried: short
+// enough that a 3 s hang ends in delivery about 3-4 s after the server is
+// back (issue 9), long enough for a slow mobile upload of a large profile.
+const TIMEOUT = 6_000;
 
 /**
  * One POST of one profile. Never rejects. `keepalive` lets the request
