@@ -163,8 +163,7 @@ export function benchPages(endpoint) {
  * - reads: the 6 type locks read at the call; at the send, the refused key,
  *   the pause (three times: the drain's check, the send, the answer) and the record;
  * - lease: read, written before the request and removed after the answer;
- * - blob: `new Blob([body]).size` per request;
- * - timeout: `AbortSignal.timeout(10000)` per request;
+ * - timeout: `AbortSignal.timeout(6000)` per request;
  * - keepalive: `keepalive: true` for up to 2 requests in flight.
  */
 function floorSnippet(extra = []) {
@@ -189,7 +188,6 @@ function floorSnippet(extra = []) {
       if (x.has('reads')) for (const k of ['floor:k', 'floor:p', 'floor:p', key]) localStorage.getItem(k);
       if (x.has('names')) names(id, attributes);
       const body = JSON.stringify({ id, attributes });
-      if (x.has('blob')) new Blob([body]).size;
       const keepalive = x.has('keepalive') && kept < 2;
       kept += keepalive;
       fetch(data.endpoint, {
@@ -197,7 +195,7 @@ function floorSnippet(extra = []) {
         headers: { 'content-type': 'application/json', 'x-growlytics-key': data.key },
         body,
         keepalive,
-        signal: x.has('timeout') ? AbortSignal.timeout(10000) : undefined,
+        signal: x.has('timeout') ? AbortSignal.timeout(6000) : undefined,
       })
         .then((res) => res.text().then(() => res.ok && localStorage.removeItem(key)))
         .catch(() => {})

@@ -168,7 +168,7 @@ const SCRIPTS = {
   floor: { source: FLOOR_SOURCE, prefix: 'floor:' },
 };
 // The ablation's floors, each with one kind of ours' work added (see floorSnippet in env.mjs).
-const EXTRAS = ['names', 'reads', 'lease', 'blob', 'timeout', 'keepalive'];
+const EXTRAS = ['names', 'reads', 'lease', 'timeout', 'keepalive'];
 for (const x of [...EXTRAS.map((x) => [x]), EXTRAS]) SCRIPTS[`floor+${x.length > 1 ? 'all' : x[0]}`] = { source: floorSource(x), prefix: 'floor:' };
 
 /** Idle cost of a page with `script` loaded ('none': a blank page) and an empty queue, per ms of wall time. */
@@ -578,7 +578,7 @@ async function partAblation() {
 "+ over floor" is paired per rep. The extras copy what ours does per new id (bench/env.mjs floorSnippet):
 names = the id's name list read + written at the call and again at the send, and an old list removed each
 time (ours keeps 200); reads = 6 type locks at the call, key + pause x3 + record at the send; lease = read,
-write, remove per request; blob = new Blob([body]).size; timeout = AbortSignal.timeout(10000); keepalive on
+write, remove per request; timeout = AbortSignal.timeout(6000); keepalive on
 up to 2 requests in flight.`);
   const idle = await idleRate('none');
   const idleFloor = idle;
