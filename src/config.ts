@@ -21,6 +21,6 @@ export const usable = (options: typeof config): unknown => {
   try {
     return /^https?:/.test(new Request(options.endpoint, { headers: { k: options.key } }).url);
   } catch {
-    return false;
+    return undefined; // falsy
   }
 };

@@ -19,9 +19,9 @@ const MAX_IDS = 200;
  */
 
 /** The type `name` is locked to store-wide; a stored value that is no type is no lock (a regex: its words are in the bundle already, an array of them costs more). */
-export const lockOf = (name: string): Kind | undefined => {
+export const lockOf = (name: string): Kind | false => {
   const kind = get(TYPE + name) as Kind;
-  return /^(string|number|boolean|date)$/.test(kind) ? kind : undefined;
+  return /^(string|number|boolean|date)$/.test(kind) && kind;
 };
 
 /** The custom names counted for an id (rule 4). */

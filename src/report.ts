@@ -9,7 +9,7 @@ export type ErrorType = 'rejected' | 'unauthorized' | 'evicted';
 export const report = (type: ErrorType, message: string, id?: string): void => {
   message = 'growlytics: ' + message;
   try {
-    console[type == 'evicted' ? 'warn' : 'error'](message);
+    console[type < 'f' ? 'warn' : 'error'](message); // 'evicted' is the one type before 'f'
     dispatchEvent(new CustomEvent('growlytics:error', { detail: { type, id, message } }));
   } catch {
     // No console or no CustomEvent (very old browsers): nothing else to tell.

@@ -19,28 +19,28 @@ export type Customer = {
 // minifier.)
 
 /**
- * A Shopify customer id read through `get`, or '' for none: `0`, '' and null
+ * A Shopify customer id read through `get`, or a falsy value for none: `0`, '' and null
  * name no one (SPEC §4), and a missing part or a getter that throws is no one
  * too, so the search goes on.
  */
-const customerId = (get: () => unknown): string => {
+const customerId = (get: () => unknown): string | undefined => {
   try {
     const id = toId(get());
     return id == '0' ? '' : id;
   } catch {
-    return '';
+    return undefined;
   }
 };
 
 /**
- * The logged-in customer as `[id, reserved fields]`, or undefined for a
+ * The logged-in customer as `[id, reserved fields]`, or a falsy value for a
  * guest. The id comes from the `customer` option, then
  * `ShopifyAnalytics.meta.page.customerId`, then `__st.cid` (numbers on a
  * real storefront). Only the option carries name, email and phone: Shopify
  * never prints them into globals. Read on each call: themes and apps may set
  * these late, partly, or oddly.
  */
-export const findCustomer = (win: any, option: any, useGlobals: boolean): [string, Attributes] | undefined => {
+export const findCustomer = (win: any, option: any, useGlobals: boolean): [string, Attributes] | '' | undefined => {
   let fields: Attributes = {};
   // Optional chaining, not a caught TypeError: on a guest page this runs on every identify.
   let id = customerId(() => option?.id);
@@ -57,7 +57,7 @@ export const findCustomer = (win: any, option: any, useGlobals: boolean): [strin
   } else if (useGlobals) {
     id = customerId(() => win.ShopifyAnalytics?.meta?.page?.customerId) || customerId(() => win.__st?.cid);
   }
-  return id ? [id, fields] : undefined;
+  return id && [id, fields];
 };
 
 /**

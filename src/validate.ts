@@ -56,7 +56,7 @@ export const isPlainObject = (v: unknown): v is object => {
  */
 export const checkAttributes = (
   sources: object[],
-  lockOf: (name: string) => Kind | undefined,
+  lockOf: (name: string) => Kind | false | undefined,
   counted: string[],
   errors: string[],
 ): [Attributes, Record<string, Kind>, string[]] => {
@@ -71,17 +71,17 @@ export const checkAttributes = (
       // A custom name not counted yet (reserved names, SPEC §1, are not custom).
       const isNew = ['name', 'email', 'mobile'].indexOf(name) < 0 && counted.indexOf(name) < 0 && added.indexOf(name) < 0;
       const locked = locks[name] || lockOf(name);
-      const rule = !name
-        ? 'empty name'
-        : name.length > MAX_NAME // reserved names are short: no need to except them
-          ? 'name over 49 chars'
-          : !kind
-            ? 'not string/number/boolean/Date'
-            : locked && locked != kind
-              ? 'type locked to ' + locked
-              : isNew && counted.length + added.length >= MAX_CUSTOM
-                ? 'over 50 custom attributes'
-                : '';
+      // Empty, or a 50th character. (Reserved names are short: no need to
+      // except them from the length rule.)
+      const rule = !name || name[MAX_NAME]
+        ? 'name not 1-49 chars'
+        : !kind
+          ? 'not string/number/boolean/Date'
+          : locked && locked != kind
+            ? 'type locked to ' + locked
+            : isNew && counted.length + added.length >= MAX_CUSTOM
+              ? 'over 50 custom attributes'
+              : '';
       if (rule) {
         errors.push(`"${name}": ${rule}`);
       } else {

@@ -105,11 +105,16 @@ async function ready(tab: Tab): Promise<void> {
   );
 }
 
-/** The snippet has loaded, had a flush, and a quiet moment: whatever it would send has been sent. */
-async function settle(tab: Tab, quietMs = 1000): Promise<void> {
+/**
+ * The snippet has loaded and a flush resolved: every request its drain made
+ * has been answered (flush resolves after the round's answers), so what it
+ * would send for the page as loaded has reached the collector. `quietMs`
+ * only where a test waits on something flush cannot see.
+ */
+async function settle(tab: Tab, quietMs = 0): Promise<void> {
   await ready(tab);
   expect(await tab.flush(TIMEOUT)).toBe('resolved');
-  await sleep(quietMs);
+  if (quietMs) await sleep(quietMs);
 }
 
 /** Clicks the element once it is on the page (bounded): a synthetic click, the same in every engine. */

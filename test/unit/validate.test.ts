@@ -81,7 +81,7 @@ describe('checkAttributes', () => {
   it('rule 1: names shorter than 50 characters, non-empty; each error names the attribute', () => {
     const { accepted, errors } = check({ ['n'.repeat(49)]: 1, ['m'.repeat(50)]: 1, '': 1 });
     expect(Object.keys(accepted)).toEqual(['n'.repeat(49)]);
-    expect(errors).toEqual([`"${'m'.repeat(50)}": name over 49 chars`, '"": empty name']);
+    expect(errors).toEqual([`"${'m'.repeat(50)}": name not 1-49 chars`, '"": name not 1-49 chars']);
   });
 
   it('rule 2: names are case-sensitive', () => {
