@@ -33,7 +33,7 @@ export type StoredRecord = { i: string; a: Attributes };
  * random name per page) keeps two pages from writing the same key.
  */
 export const recordKey = (time: number, seq: number, tab: string): string =>
-  RECORD + time.toString(36) + (1679616 + seq).toString(36) + tab;
+  RECORD + time.toString(36) + (36 ** 4 + seq).toString(36) + tab;
 
 /** A short, stable hash (FNV-1a, 32 bits, base 36): names an id or a profile in storage without keeping it. */
 export const hash = (s: string): string => {

@@ -417,8 +417,8 @@ describe('consent: the Customer Privacy API', () => {
 
       expect(await tab.identify('guest-c1', { plan: 'pro' })).toEqual({ queued: true, errors: [] });
       expect(await tab.identify(undefined, { visits: 3 })).toEqual({ queued: true, errors: [] });
+      // flush() resolved: the drain looked at both and sent nothing.
       expect(await tab.flush(TIMEOUT)).toBe('resolved');
-      await sleep(1500);
       expect(env.collector.requests.length, 'no request before consent').toBe(0);
       expect(env.collector.preflights, 'not even a preflight').toBe(0);
       expect(await traces(tab)).toEqual(NO_TRACES);
@@ -472,10 +472,8 @@ describe('consent: the Customer Privacy API', () => {
       expect(await analyticsAllowed(tab)).toBe(false);
       const late = await tab.identify('guest-d2', { plan: 'late' });
       expect(typeof late.queued).toBe('boolean');
-      await sleep(3000);
-      expect(env.collector.requests.length).toBe(0);
+      // flush() resolved: the drain had its chance after the refusal.
       expect(await tab.flush(TIMEOUT)).toBe('resolved');
-      await sleep(1000);
       expect(env.collector.requests.length).toBe(0);
       expect(env.collector.preflights).toBe(0);
       expect(await traces(tab)).toEqual(NO_TRACES);
@@ -485,7 +483,7 @@ describe('consent: the Customer Privacy API', () => {
       await ready(tab);
       await privacyLoaded(tab);
       expect((await tab.identify('guest-d3')).queued).toBe(true);
-      await settle(tab, 2000);
+      await settle(tab);
       expect(env.collector.requests.length).toBe(0);
       expect(await traces(tab)).toEqual(NO_TRACES);
       expect(pageErrorsOf(env.tabs)).toEqual([]);
@@ -541,13 +539,13 @@ describe('theme editor (Shopify.designMode)', () => {
     expect(await tab.evaluate(() => (window as any).Shopify.designMode)).toBe(true);
     expect((await tab.identify('editor-1', { plan: 'pro' })).errors).toEqual([]);
     await tab.identify(undefined, { plan: 'x' });
-    await settle(tab, 2000);
+    await settle(tab);
     expect(env.collector.requests.length).toBe(0);
     expect(env.collector.preflights).toBe(0);
     expect(await traces(tab)).toEqual(NO_TRACES);
     // Another editor page load: still nothing.
     await tab.reload();
-    await settle(tab, 1000);
+    await settle(tab);
     expect(env.collector.requests.length).toBe(0);
     expect(await traces(tab)).toEqual(NO_TRACES);
     expect(pageErrorsOf(env.tabs)).toEqual([]);
