@@ -125,10 +125,6 @@ const send = async (id: string): Promise<void> => {
       setPause(Math.max(until, held, now + backoff(failed, Math.random())), held, Math.max(failures, failed));
       // The drain's next look sets the wake-up at the pause's end (also after a send at page hide).
       kick();
-      // A keepalive request that failed without an answer may still complete
-      // (Chromium rejects one as the page navigates, and sends it on): its id
-      // is held a second, so this page's pagehide does not send it again.
-      if (keepalive && !status) return set(lease, now + 1e3);
     } else {
       keys.forEach((key) => remove(key, next)); // lost on a DROP (1), not on OK (0)
       if (failures) setPause(until, hold, 0);

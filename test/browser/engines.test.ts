@@ -17,7 +17,6 @@
 // (shared-state.test.ts).
 import { createServer } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { hash } from '../../src/record';
 import { ENGINE, okRequests, pageErrorsOf, useHarness, type Env, type Tab } from './harness';
 
 const h = useHarness();
@@ -253,40 +252,6 @@ describe(`engine differences in ${ENGINE}`, () => {
     // keepalive one, in every run (ARCHITECTURE.md, "Engine differences").
     observed('pagehide POST without keepalive', { arrived: plain() });
     expectQuiet(env);
-  });
-
-  test('keepalive rejected at navigation (Chromium) but completed: the page hide does not send the id again', async () => {
-    // Chromium rejects an in-flight keepalive fetch with a TypeError as the
-    // page navigates, just before pagehide, and completes the request anyway
-    // (probe-outages.mjs --scenario nav). This page's fetch does the same in
-    // every engine: keepalive requests go out, their promise rejects.
-    const env = await h.setup();
-    const wrap = `window.__posts = 0; window.__reject = false; var realFetch = window.fetch;
-      window.fetch = function (url, init) {
-        var p = realFetch.apply(this, arguments);
-        if (String(url).indexOf('/track/user') < 0) return p;
-        window.__posts++;
-        if (!(window.__reject && init && init.keepalive)) return p;
-        p.catch(function () {});
-        return new Promise(function (_, reject) { setTimeout(function () { reject(new TypeError('Failed to fetch')); }, 20); });
-      };`;
-    await env.serve({ '/': env.page({ before: wrap }) });
-    const tab = await env.open('/');
-    await tab.flush();
-    const lease = 'growlytics:l:' + hash('nav-1');
-    await tab.evaluate(() => {
-      (window as any).__reject = true;
-      (window as any).growlytics.identify('nav-1', { plan: 'pro' });
-    });
-    // The rejection was handled: the lease is no longer the 15 s one of a request in flight.
-    await tab.waitForFunction((k) => !(+localStorage.getItem(k)! > Date.now() + 5_000), lease, 10_000);
-    const posts = await tab.evaluate(() => {
-      dispatchEvent(new Event('pagehide')); // unload runs now; a send would call fetch at once
-      return (window as any).__posts as number;
-    });
-    expect(posts, 'one POST: the page hide held back').toBe(1);
-    await env.waitFor((c) => okRequests(c, 'nav-1').length === 1, 10_000, 'the rejected request completed');
-    expect(env.collector.requests.filter((r) => r.id === 'nav-1')).toHaveLength(1);
   });
 
   test('Web Locks: navigator.locks is there and ifAvailable refuses a lock another tab holds; the snippet drains under it and two tabs deliver an id once', async () => {
