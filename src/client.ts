@@ -100,7 +100,7 @@ export const api = {
       errors.push('attributes: not a plain object');
     }
     try {
-      if (config.debug && errors.length) console.warn('growlytics:', errors);
+      if (config.debug && errors.length) console.warn(PREFIX, errors);
     } catch {} // a console that throws (a theme's own wrapper)
     return { queued: !!queued, errors };
   },

@@ -115,7 +115,7 @@ export const take = (id: string): [string[], Attributes] => {
     errors,
   );
   commit(id, locks, added);
-  if (errors.length) report('rejected', `${id}: not sent: ${errors.join(', ')}`, id);
+  if (errors.length) report('rejected', `${id}: not sent: ${errors}`, id);
   return [keys, checked];
 };
 

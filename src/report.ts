@@ -1,3 +1,5 @@
+import { PREFIX } from './record';
+
 /** What went wrong, as `detail.type` of the `growlytics:error` event (SPEC §2). */
 export type ErrorType = 'rejected' | 'unauthorized' | 'evicted';
 
@@ -7,10 +9,10 @@ export type ErrorType = 'rejected' | 'unauthorized' | 'evicted';
  * on `window`. A listener that throws is reported by the browser, never to us.
  */
 export const report = (type: ErrorType, message: string, id?: string): void => {
-  message = 'growlytics: ' + message;
+  message = PREFIX + ' ' + message;
   try {
     console[type < 'f' ? 'warn' : 'error'](message); // 'evicted' is the one type before 'f'
-    dispatchEvent(new CustomEvent('growlytics:error', { detail: { type, id, message } }));
+    dispatchEvent(new CustomEvent(PREFIX + 'error', { detail: { type, id, message } }));
   } catch {
     // No console or no CustomEvent (very old browsers): nothing else to tell.
   }

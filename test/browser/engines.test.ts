@@ -254,6 +254,43 @@ describe(`engine differences in ${ENGINE}`, () => {
     expectQuiet(env);
   });
 
+  test('keepalive rejected as the page navigates (Chromium) yet completed: the page hide does not send the id again, and the page that lives on delivers it and leaves no lease', async () => {
+    // Chromium rejects an in-flight keepalive fetch with a TypeError as the
+    // page navigates, just before pagehide, and completes the request anyway
+    // (test/engines/probe-outages.mjs --scenario nav). This page's fetch does
+    // the same in every engine: keepalive requests go out, their promise rejects.
+    const env = await h.setup();
+    const wrap = `window.__posts = 0; window.__reject = false; var realFetch = window.fetch;
+      window.fetch = function (url, init) {
+        var p = realFetch.apply(this, arguments);
+        if (String(url).indexOf('/track/user') < 0) return p;
+        window.__posts++;
+        if (!(window.__reject && init && init.keepalive)) return p;
+        p.catch(function () {});
+        return new Promise(function (_, reject) { setTimeout(function () { reject(new TypeError('Failed to fetch')); }, 20); });
+      };`;
+    await env.serve({ '/': env.page({ before: wrap }) });
+    const tab = await env.open('/');
+    await tab.flush();
+    await tab.evaluate(() => {
+      (window as any).__reject = true;
+      (window as any).growlytics.identify('nav-1', { plan: 'pro' });
+    });
+    // The rejection was handled: a failure writes the shared pause.
+    await tab.waitForFunction(() => localStorage.getItem('growlytics:p') != null, undefined, 10_000);
+    const posts = await tab.evaluate(() => {
+      dispatchEvent(new Event('pagehide')); // unload runs now: a send would call fetch at once
+      return (window as any).__posts as number;
+    });
+    console.log(`[${ENGINE}] keepalive rejected, then pagehide: ${posts} POST(s) from the page`);
+    expect(posts, 'one POST: the page hide held the id back').toBe(1);
+    // This page lives on: the hold ends, the retry delivers, nothing of ours is left.
+    await tab.waitForFunction(() => !Object.keys(localStorage).some((k) => /^growlytics:[rl]:/.test(k)), undefined, 15_000);
+    await env.waitFor((c) => okRequests(c, 'nav-1').length === 2, 10_000, 'the rejected request and the retry');
+    expect(env.collector.requests.filter((r) => r.id === 'nav-1')).toHaveLength(2);
+    expectQuiet(env);
+  });
+
   test('Web Locks: navigator.locks is there and ifAvailable refuses a lock another tab holds; the snippet drains under it and two tabs deliver an id once', async () => {
     const env = await h.setup();
     await env.serve({ '/': env.page(), '/raw': RAW });
