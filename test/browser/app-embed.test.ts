@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { renderAppEmbed } from '../../demo/app-embed.mjs';
 import { contentForHeader } from '../../demo/content-for-header.mjs';
 import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
-import { inlineScript, okRequests, useHarness, type Env, type Tab } from './harness';
+import { flushed, okRequests, storefrontHtml, useHarness, type Env } from './harness';
 
 const h = useHarness();
 
@@ -42,31 +42,7 @@ async function embedPage(env: Env, o: { apiKey?: string; customer?: object | nul
     customer,
     source: o.source,
   });
-  return [
-    '<!doctype html><html><head><meta charset="utf-8"><title>app embed test</title><link rel="icon" href="data:,">',
-    header,
-    `<script>${inlineScript(route)}</script>`,
-    embed,
-    '</head><body><p>storefront with the Growlytics app embed</p></body></html>',
-  ].join('\n');
-}
-
-/** Waits (bounded) until window.growlytics is the API, not the pre-load array. */
-async function ready(tab: Tab): Promise<void> {
-  await tab.waitForFunction(
-    () => {
-      const g = (window as any).growlytics;
-      return !!g && !Array.isArray(g) && typeof g.identify === 'function';
-    },
-    undefined,
-    TIMEOUT,
-  );
-}
-
-/** The bundle ran and a flush resolved: whatever the page queued has been attempted. */
-async function flushed(tab: Tab): Promise<void> {
-  await ready(tab);
-  expect(await tab.flush(TIMEOUT), 'flush() resolves').toBe('resolved');
+  return storefrontHtml({ title: 'app embed test', header, script: route, snippet: embed });
 }
 
 describe('the app embed block', () => {

@@ -11,7 +11,7 @@ import { Liquid } from 'liquidjs';
 import { expect, test } from 'vitest';
 import { contentForHeader, scriptJson } from '../../demo/content-for-header.mjs';
 import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
-import { inlineScript, okRequests, useHarness, type Env, type Tab } from './harness';
+import { flushed, okRequests, storefrontHtml, useHarness, type Env } from './harness';
 
 const h = useHarness();
 
@@ -32,26 +32,7 @@ growlytics.push(['init', { autoIdentify: false }]);`;
 async function storefrontPage(env: Env, customer: object | null, before: string): Promise<string> {
   const header = contentForHeader({ page: 'home', customer, host: new URL(env.origin).host, path: '/', consent: '', designMode: false });
   const snippet = await liquid.renderFile('growlytics', { key: env.key, endpoint: env.endpoint }, { globals: { customer } });
-  return [
-    '<!doctype html><html><head><meta charset="utf-8"><title>autoIdentify off</title><link rel="icon" href="data:,">',
-    header,
-    `<script>${inlineScript(before)}</script>`,
-    snippet,
-    '</head><body><p>storefront</p></body></html>',
-  ].join('\n');
-}
-
-/** The bundle ran (window.growlytics is the API) and a flush resolved. */
-async function flushed(tab: Tab): Promise<void> {
-  await tab.waitForFunction(
-    () => {
-      const g = (window as any).growlytics;
-      return !!g && !Array.isArray(g) && typeof g.identify === 'function';
-    },
-    undefined,
-    TIMEOUT,
-  );
-  expect(await tab.flush(TIMEOUT), 'flush() resolves').toBe('resolved');
+  return storefrontHtml({ title: 'autoIdentify off', header, script: before, snippet });
 }
 
 test("autoIdentify: false: nothing is sent on load; identify(null, attrs) sends the logged-in customer's id with the reserved fields", async () => {

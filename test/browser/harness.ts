@@ -21,7 +21,7 @@
 // Everything a test starts is closed after it, whatever happened.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, test } from 'vitest';
+import { afterEach, beforeAll, expect, test } from 'vitest';
 import { startCollector } from '../../demo/collector.mjs';
 import { startStorefront } from '../../demo/storefront.mjs';
 import { engineName, launchEngine, type EngineBrowser, type EngineContext, type EnginePage } from '../engines/index.mjs';
@@ -550,6 +550,17 @@ const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').rep
 /** Make text safe inside an inline <script>. */
 export const inlineScript = (js: string) => js.replace(/<\/script/gi, '<\\/script').replace(/<!--/g, '<\\!--');
 
+/** A storefront page as Shopify serves it: `content_for_header`, the theme's inline script, its snippet or app embed; `body` ends the body. */
+export function storefrontHtml(o: { title: string; header: string; script?: string; snippet: string; body?: string }): string {
+  return [
+    `<!doctype html><html><head><meta charset="utf-8"><title>${o.title}</title><link rel="icon" href="data:,">`,
+    o.header,
+    o.script ? `<script>${inlineScript(o.script)}</script>` : '',
+    o.snippet,
+    `</head><body><p>storefront</p>${o.body ?? ''}</body></html>`,
+  ].join('\n');
+}
+
 /** The bundle's <script> tag with script-tag configuration. */
 export function bundleTag(o: { key?: string | null; endpoint?: string | null; debug?: boolean; mode?: string; tagAttrs?: string } = {}): string {
   const parts = [`src="${BUNDLE_PATH}"`];
@@ -616,6 +627,28 @@ function tabsSummary(tabs: Tab[], events: GrowlyticsErrorEvent[], unattributed: 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (bounded) until window.growlytics is the API, not the pre-load array. */
+export async function apiReady(tab: Tab, timeoutMs = 10_000): Promise<void> {
+  await tab.waitForFunction(
+    () => {
+      const g = (window as any).growlytics;
+      return !!g && !Array.isArray(g) && typeof g.identify === 'function';
+    },
+    undefined,
+    timeoutMs,
+  );
+}
+
+/**
+ * The bundle ran and a flush resolved: every request its drain made has been
+ * answered (flush resolves after the round's answers), so what it would send
+ * for the page as loaded has reached the collector.
+ */
+export async function flushed(tab: Tab, timeoutMs = 10_000): Promise<void> {
+  await apiReady(tab, timeoutMs);
+  expect(await tab.flush(timeoutMs), 'flush() resolves').toBe('resolved');
+}
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what = ''): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -10,7 +10,7 @@ import { Liquid } from 'liquidjs';
 import { describe, expect, test } from 'vitest';
 import { contentForHeader, scriptJson } from '../../demo/content-for-header.mjs';
 import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
-import { bundleTag, inlineScript, okRequests, pageErrorsOf, sleep, useHarness, type Env, type Tab } from './harness';
+import { apiReady, bundleTag, flushed, inlineScript, okRequests, pageErrorsOf, sleep, storefrontHtml, useHarness, type Env, type Tab } from './harness';
 
 const h = useHarness();
 
@@ -78,32 +78,13 @@ async function shopifyPage(
     o.snippet === false
       ? bundleTag({ key: env.key, endpoint: env.endpoint, mode: 'async' })
       : await liquid.renderFile('growlytics', { key: env.key, endpoint: env.endpoint }, { globals: { customer } });
-  return [
-    '<!doctype html><html><head><meta charset="utf-8"><title>shopify test</title><link rel="icon" href="data:,">',
-    header,
-    o.before ? `<script>${inlineScript(o.before)}</script>` : '',
-    snippet,
-    '</head><body><p>storefront</p>',
-    o.after ? `<script>${inlineScript(o.after)}</script>` : '',
-    '</body></html>',
-  ].join('\n');
+  const body = o.after ? `<script>${inlineScript(o.after)}</script>` : '';
+  return storefrontHtml({ title: 'shopify test', header, script: o.before, snippet, body });
 }
 
 // ---------------------------------------------------------------- helpers
 
 const TIMEOUT = 10_000;
-
-/** Waits (bounded) until window.growlytics is the API, not the pre-load array. */
-async function ready(tab: Tab): Promise<void> {
-  await tab.waitForFunction(
-    () => {
-      const g = (window as any).growlytics;
-      return !!g && !Array.isArray(g) && typeof g.identify === 'function';
-    },
-    undefined,
-    TIMEOUT,
-  );
-}
 
 /**
  * The snippet has loaded and a flush resolved: every request its drain made
@@ -112,8 +93,7 @@ async function ready(tab: Tab): Promise<void> {
  * only where a test waits on something flush cannot see.
  */
 async function settle(tab: Tab, quietMs = 0): Promise<void> {
-  await ready(tab);
-  expect(await tab.flush(TIMEOUT)).toBe('resolved');
+  await flushed(tab, TIMEOUT);
   if (quietMs) await sleep(quietMs);
 }
 
@@ -411,7 +391,7 @@ describe('consent: the Customer Privacy API', () => {
       await env.serve({});
       const id = cid(1);
       const tab = await env.open(loginPath(1, path));
-      await ready(tab);
+      await apiReady(tab);
       await privacyLoaded(tab);
       expect(await analyticsAllowed(tab)).toBe(false);
 
@@ -463,7 +443,7 @@ describe('consent: the Customer Privacy API', () => {
       const env = await h.setup();
       await env.serve({});
       const tab = await env.open(loginPath(1, path));
-      await ready(tab);
+      await apiReady(tab);
       await privacyLoaded(tab);
       expect((await tab.identify('guest-d1', { plan: 'pro' })).queued).toBe(true);
 
@@ -480,7 +460,7 @@ describe('consent: the Customer Privacy API', () => {
 
       // The next page, with the refusal remembered: still nothing.
       await tab.reload();
-      await ready(tab);
+      await apiReady(tab);
       await privacyLoaded(tab);
       expect((await tab.identify('guest-d3')).queued).toBe(true);
       await settle(tab);
@@ -495,7 +475,7 @@ describe('consent: the Customer Privacy API', () => {
     await env.serve({});
     const id = cid(1);
     const tab = await env.open(loginPath(1, '/?consent=fail'));
-    await ready(tab);
+    await apiReady(tab);
     expect(await tab.evaluate(() => typeof (window as any).Shopify.loadFeatures)).toBe('function');
     await env.waitFor((c) => okRequests(c, id).length >= 1, TIMEOUT, 'delivered although the API failed to load');
     expect((await tab.identify('guest-f1', { plan: 'pro' })).queued).toBe(true);
@@ -535,7 +515,7 @@ describe('theme editor (Shopify.designMode)', () => {
     const env = await h.setup();
     await env.serve({});
     const tab = await env.open(loginPath(1, '/?editor=1'));
-    await ready(tab);
+    await apiReady(tab);
     expect(await tab.evaluate(() => (window as any).Shopify.designMode)).toBe(true);
     expect((await tab.identify('editor-1', { plan: 'pro' })).errors).toEqual([]);
     await tab.identify(undefined, { plan: 'x' });
