@@ -230,6 +230,16 @@ export async function startBenchStorefront(endpoint) {
   return startStorefront({ endpoint, key: KEY, pages: benchPages(endpoint) });
 }
 
+/** Fills a context's localStorage with `n` keys of other apps (~100 chars each: key + value) from a scratch page on `origin`, closed after. */
+export async function seedForeign(context, origin, n) {
+  const scratch = await context.newPage();
+  await scratch.goto(origin + '/blank');
+  await scratch.evaluate((n) => {
+    for (let i = 0; i < n; i++) localStorage.setItem(`app${i % 40}:cache:${i}`, JSON.stringify({ v: i, at: 1700000000000 + i, s: 'x'.repeat(48) }));
+  }, n);
+  await scratch.close();
+}
+
 // ------------------------------------------------------------ in the page
 // These run in the page (page.evaluate); they must not close over Node state.
 

@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
-  FLOOR_SOURCE, KEY, launch, pageFlush, pageLoadBundle, sleep, startBenchCollector, startBenchStorefront, within,
+  FLOOR_SOURCE, KEY, launch, pageFlush, pageLoadBundle, seedForeign, sleep, startBenchCollector, startBenchStorefront, within,
 } from './env.mjs';
 
 const CALLS = Number(process.env.PROFILE_CALLS) || 1000;
@@ -301,12 +301,7 @@ async function traceLoad(path, foreign) {
   const context = await browser.newContext();
   try {
     collectorEnv.reset();
-    if (foreign) {
-      const scratch = await context.newPage();
-      await scratch.goto(origin + '/blank');
-      await scratch.evaluate((n) => { for (let i = 0; i < n; i++) localStorage.setItem(`app${i % 40}:cache:${i}`, JSON.stringify({ v: i, at: 1700000000000 + i, s: 'x'.repeat(48) })); }, foreign);
-      await scratch.close();
-    }
+    if (foreign) await seedForeign(context, origin, foreign);
     const page = await context.newPage();
     await page.goto(origin + '/blank');
     await sleep(200);
@@ -471,12 +466,7 @@ async function profileStartup(foreign) {
   const context = await browser.newContext();
   try {
     collectorEnv.reset();
-    if (foreign) {
-      const scratch = await context.newPage();
-      await scratch.goto(origin + '/blank');
-      await scratch.evaluate((n) => { for (let i = 0; i < n; i++) localStorage.setItem(`app${i % 40}:cache:${i}`, JSON.stringify({ v: i, at: 1700000000000 + i, s: 'x'.repeat(48) })); }, foreign);
-      await scratch.close();
-    }
+    if (foreign) await seedForeign(context, origin, foreign);
     const page = await context.newPage();
     await page.goto(origin + '/blank');
     const cdp = await context.newCDPSession(page);

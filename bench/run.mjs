@@ -48,7 +48,7 @@ import { gzipSync, brotliCompressSync, constants as zc } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import {
   COUNT_WRITES, FLOOR_SOURCE, KEY, analyzeLog, floorSource, launch, pageFlush, pageIdentifyMany, pageKeepaliveProbe, pageLoadBundle,
-  pageStorage, sleep, startBenchCollector, startBenchStorefront, trackBrowserRequests, within,
+  pageStorage, seedForeign, sleep, startBenchCollector, startBenchStorefront, trackBrowserRequests, within,
 } from './env.mjs';
 
 const CALLS = Number(process.env.BENCH_CALLS) || 1000;
@@ -162,6 +162,21 @@ async function metrics(cdp) {
 }
 const diff = (a, b) => ({ task: b.task - a.task, script: b.script - a.script, thread: b.thread - a.thread });
 
+/**
+ * The start of a measured window: a new page on /blank (a new renderer that
+ * has not opened this origin's localStorage yet), `prepare` run in it, CDP
+ * Performance on, a quiet 200 ms, then the metrics read.
+ */
+async function measuredBlankPage(context, prepare = async () => {}) {
+  const page = await context.newPage();
+  await page.goto(origin + '/blank');
+  await prepare(page);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await sleep(200);
+  return { page, cdp, m0: await metrics(cdp) };
+}
+
 /** The script a run loads: ours (the bundle) or the floor (FLOOR_SOURCE). */
 const SCRIPTS = {
   ours: { source: undefined, prefix: 'growlytics:' },
@@ -176,13 +191,7 @@ async function idleRate(script) {
   const context = await newContext();
   try {
     collectorEnv.reset();
-    const page = await context.newPage();
-    await page.goto(origin + '/blank');
-    if (script !== 'none') await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint, SCRIPTS[script].source]);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    await sleep(300);
-    const m0 = await metrics(cdp);
+    const { cdp, m0 } = await measuredBlankPage(context, (page) => script !== 'none' && page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint, SCRIPTS[script].source]));
     const w0 = performance.now();
     await sleep(3000);
     const m1 = await metrics(cdp);
@@ -205,12 +214,7 @@ async function cpuRun(queued, calls, idle, script = 'ours') {
     if (queued) await prequeue(context, queued, 'pre');
     collectorEnv.reset();
     const browserLog = trackBrowserRequests(context, collectorEnv.endpoint);
-    const page = await context.newPage();
-    await page.goto(origin + '/blank');
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    await sleep(200);
-    const m0 = await metrics(cdp);
+    const { page, cdp, m0 } = await measuredBlankPage(context);
     const w0 = performance.now();
     await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint, SCRIPTS[script].source]);
     const mS0 = await metrics(cdp);
@@ -610,16 +614,6 @@ up to 2 requests in flight.`);
   }));
 }
 
-/** Fills this context's localStorage with `n` keys of other apps (~100 chars each) from a scratch page, closed after. */
-async function seedForeign(context, n) {
-  const scratch = await context.newPage();
-  await scratch.goto(origin + '/blank');
-  await scratch.evaluate((n) => {
-    for (let i = 0; i < n; i++) localStorage.setItem(`app${i % 40}:cache:${i}`, JSON.stringify({ v: i, at: 1700000000000 + i, s: 'x'.repeat(48) }));
-  }, n);
-  await scratch.close();
-}
-
 const LOAD_CASES = [
   { name: 'bare page (no snippet), empty storage', path: '/blank' },
   { name: 'snippet, empty storage', path: '/app', over: 0 },
@@ -636,15 +630,9 @@ async function loadRun(c, idle) {
   const context = await newContext();
   try {
     collectorEnv.reset();
-    if (c.foreign) await seedForeign(context, FOREIGN);
+    if (c.foreign) await seedForeign(context, origin, FOREIGN);
     if (c.queued) await prequeue(context, c.queued, 'ld', c.paused);
-    // A new page: a new renderer that has not opened this origin's localStorage yet.
-    const page = await context.newPage();
-    await page.goto(origin + '/blank');
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    await sleep(200);
-    const m0 = await metrics(cdp);
+    const { page, cdp, m0 } = await measuredBlankPage(context);
     const w0 = performance.now();
     await page.goto(origin + c.path, { waitUntil: 'load', timeout: 15_000 });
     let s = null, flushed = null;
