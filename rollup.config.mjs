@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 // Terser renames properties that start with `_` (our internal ones; they
 // never meet outside code), as web-vitals and Preact do: a few hundred bytes
 // of the size budget. Public names (init, identify, queued, errors...) have
-// no underscore and survive.
-const minify = terser({
+// no underscore and survive. Exported for bench/size-map.mjs, which builds
+// the theme bundle the same way.
+export const minify = terser({
   ecma: 2020,
   compress: { passes: 3, unsafe: true, unsafe_arrows: true, pure_getters: true },
   mangle: { properties: { regex: /^_(?!_)/ } }, // not __st, a Shopify global
