@@ -1,13 +1,15 @@
-import { config, usable } from './config';
+// Imports in dependency order, lowest layer first (not alphabetical): the
+// bundle lays the modules out in this order, which compresses 5 bytes better.
+import { config } from './config';
 import { allowed, watchConsent } from './consent';
-import { commit, countedFor, lockOf } from './known';
-import { discardUnpersisted, enqueue, syncQueue } from './queue';
 import { PREFIX } from './record';
 import { report } from './report';
-import { flushNow, kick, unload } from './sender';
-import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
 import { del, persist, set, storedKeys } from './store';
 import { checkAttributes, checkId, isPlainObject } from './validate';
+import { commit, countedFor, lockOf } from './known';
+import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
+import { discardUnpersisted, enqueue, syncQueue } from './queue';
+import { flushNow, kick, unload } from './sender';
 
 // `growlytics:c` is written when the visitor grants consent, so other open
 // tabs hear of it (a `storage` event) and store what waits in their memory.
@@ -46,12 +48,6 @@ const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A)
   } catch {}
 };
 
-/** Identifies the logged-in customer when their profile changed (SPEC §4). */
-const identifyCustomer = () => {
-  const id = config.autoIdentify && autoIdentify();
-  if (id) api.identify(id);
-};
-
 /** The public API (SPEC §2): `window.growlytics` once the bundle runs. */
 export const api = {
   /** Configures the snippet; a later call overrides. Never throws. */
@@ -62,13 +58,24 @@ export const api = {
       // is ignored. A key or endpoint no request could use is refused here,
       // loudly, instead of failing every request silently (SPEC §2).
       if (typeof value == typeof (config as any)[name] && value !== '') {
-        // A key brought by init lifts a refused key's pause (SPEC §3).
-        if (usable({ ...config, [name]: value })) ((config as any)[name] = value), name == 'key' && del(PREFIX + 'k');
-        // escape() shows an invisible character (a zero-width space as %u200B) and never throws.
-        else report('unauthorized', `${name} refused: ${escape(value as string)}`);
+        // Usable: the request it would make is built, so fetch's own rules
+        // apply: a key must be a header value (a pasted zero-width space,
+        // past U+00FF, throws), and the endpoint a URL (resolved against the
+        // page, so an app proxy path works) that is http(s). (Checked in
+        // place, not in a function: one module name fewer.)
+        const next = { ...config, [name]: value };
+        try {
+          if (!/^https?:/.test(new Request(next.endpoint, { headers: { k: next.key } }).url)) throw 0;
+          (config as any)[name] = value;
+          // A key brought by init lifts a refused key's pause (SPEC §3).
+          name == 'key' && del(PREFIX + 'k');
+        } catch {
+          // escape() shows an invisible character (a zero-width space as %u200B) and never throws.
+          report('unauthorized', `${name} refused: ${escape(value as string)}`);
+        }
       }
     }
-    setCustomer(options.customer) && identifyCustomer();
+    setCustomer(options.customer) && autoIdentify(api.identify);
     kick();
   }),
 
@@ -164,11 +171,11 @@ export const install = (win: any): Growlytics => {
   on(win, 'pageshow', kick); // also a back/forward-cache restore
   on(doc, 'visibilitychange', () => (doc.hidden ? unload() : kick()));
   // The script tag, also with async and defer; none when imported as a module.
-  const data = doc.currentScript?.dataset || {};
-  api.init({ ...data, debug: data.debug != null }); // a boolean attribute: present is on
+  const data = doc.currentScript?.dataset;
+  api.init({ ...data, debug: data?.debug != null }); // a boolean attribute: present is on
   win.growlytics = api;
   if (Array.isArray(existing)) api.push(...existing);
   // An init that brought a customer identified them already.
-  shopper || identifyCustomer();
+  shopper || autoIdentify(api.identify);
   return api;
 };

@@ -1,9 +1,9 @@
 import { config } from './config';
 
-/** The feature's load: 0 not asked, 1 asked (loading or loaded), 2 failed. */
-let load = 0;
+/** The feature's load: undefined not asked, 1 asked (loading or loaded), 2 failed. (No `= 0`: 2 bytes; `undefined > 1` is false.) */
+let load: number | undefined;
 /** Runs when the answer may have changed: the feature loaded (no argument: no visitor's choice). */
-let onSettle = (): unknown => 0;
+let onSettle: undefined | (() => unknown); // none until install sets it (called as `?.()`: shorter than a no-op placeholder)
 
 /**
  * Whether the snippet may send and persist now (SPEC §4), as a truthy value:
@@ -12,7 +12,7 @@ let onSettle = (): unknown => 0;
  * analytics. Where the API is neither on the page nor loadable, or fails to
  * load, it proceeds, as Shopify's guidance says.
  */
-export const allowed = (): unknown => {
+export const allowed = (): boolean | void => {
   const shopify = (window as any).Shopify || {};
   try {
     if (!shopify.designMode) {
@@ -20,12 +20,12 @@ export const allowed = (): unknown => {
       // Asked every time: the method, not an event, is authoritative.
       const privacy = shopify.customerPrivacy;
       if (privacy) return privacy.analyticsProcessingAllowed();
-      if (load > 1 || !shopify.loadFeatures) return true;
+      if (load! > 1 || !shopify.loadFeatures) return true;
       if (!load) {
         load = 1;
         shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], (error: unknown) => {
           load = error ? 2 : 1;
-          onSettle();
+          onSettle?.();
         });
       }
     }
@@ -34,7 +34,7 @@ export const allowed = (): unknown => {
     // analyticsProcessingAllowed as no consent.
     load &&= 2;
   }
-  return false;
+  // Else undefined: not allowed (`void` in the type: no `return false`, 8 bytes).
 };
 
 /** What to run when the feature has loaded (the caller also runs it on `visitorConsentCollected`). */

@@ -30,12 +30,12 @@ export const countedFor = (id: string): string[] => {
   return Array.isArray(saved) ? saved : [];
 };
 
-/** Name-list keys, in the order this page heard of them. One another tab deleted stays until trimmed: it only makes the bound stricter. */
-const lists = new Set<string>();
-
-/** Follows the name lists earlier pages left (start-up) and other tabs write. */
-export const knowList = (key: string | null, present: unknown): unknown =>
-  key && !key.indexOf(NAMES) && present && lists.add(key);
+/**
+ * Name-list keys, in the order this page heard of them: those earlier pages
+ * left (start-up) and other tabs write (queue.ts `syncQueue` adds them). One
+ * another tab deleted stays until trimmed: it only makes the bound stricter.
+ */
+export const lists = new Set<string>();
 
 /** Records what a kept call locked and counted: locks never change once set, lists only grow. */
 export const commit = (id: string, locks: Record<string, Kind>, added: string[]): void => {

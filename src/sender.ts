@@ -38,13 +38,14 @@ const KEEPALIVE_BYTES = 5e4;
 const KEEPALIVE_COUNT = 8;
 
 // This page's state: the leases it holds, the keepalive bytes and requests in flight,
-// when the earliest timer fires (0: none), the drain.
+// when the earliest timer fires (0 or undefined: none), the drain. (Falsy
+// state starts undefined, not 0 or false, and a flag is 1 or 0: shorter.)
 const leases = new Set<string>();
 let keepaliveBytes = 0;
 let keptAlive = 0;
-let wakeAt = 0;
-let running: Promise<void> | 0 = 0;
-let again = false;
+let wakeAt: number | undefined;
+let running: Promise<void> | 0 | undefined;
+let again: unknown;
 
 /** The shared pause, stored as "until,hold,failures"; garbage reads as none, and a pause further ahead than one can be (the clock went back) as over. */
 const pause = (): number[] => {
@@ -52,7 +53,6 @@ const pause = (): number[] => {
   // (`failures`, a small number, always passes the clock test.)
   return (get(PREFIX + 'p') + ',,').split(',').map((v) => (+v < Date.now() + 3700e3 && +v) || 0);
 };
-const setPause = (...pause: number[]): void => set(PREFIX + 'p', pause);
 
 /**
  * Whether this tab may send now: a key the server has not refused, consent,
@@ -125,7 +125,7 @@ const send = async (id: string): Promise<void> => {
       // Backoff grows per failed round, not per request: six requests failing
       // together are one failure of the server.
       const held = Math.max(hold, now + retryAfter(retryAfterHeader, now));
-      setPause(Math.max(until, held, now + backoff(failed, Math.random())), held, Math.max(failures, failed));
+      set(PREFIX + 'p', [Math.max(until, held, now + backoff(failed, Math.random())), held, Math.max(failures, failed)]);
       // The drain's next look sets the wake-up at the pause's end (also after a send at page hide).
       kick();
       // Chromium rejects a keepalive request as the page navigates away, just
@@ -134,7 +134,7 @@ const send = async (id: string): Promise<void> => {
       if (keepalive && !status) return setTimeout(() => kick(release()), 1e3) as never; // (no `void`: 5 bytes)
     } else {
       keys.forEach((key) => remove(key, next)); // lost on a DROP (1), not on OK (0)
-      if (failures) setPause(until, hold, 0);
+      if (failures) set(PREFIX + 'p', [until, hold, 0]);
       if (next) report('rejected', `${id} rejected (${status}) ${details}`, id);
     }
   }
@@ -175,14 +175,14 @@ const work = (): Promise<unknown> => {
  * upsert absorbs (SPEC §3: at least once).
  */
 export const kick = (_?: unknown): Promise<void> => {
-  again = true;
+  again = 1;
   return (running ||= (async () => {
     // `await` always yields, so `running` is set before this loop ends, and
     // no kick slips in between its last check and the reset. Nothing here
     // rejects: storage, consent and fetch are guarded where they are
     // touched, and a lock that fails (no Web Locks) falls back to work().
     while (again) {
-      again = false;
+      again = 0;
       try {
         await navigator.locks.request(PREFIX, { ifAvailable: true }, (lock) => (lock ? work() : wakeUpAt(Date.now() + 1000)));
       } catch {
@@ -193,14 +193,16 @@ export const kick = (_?: unknown): Promise<void> => {
   })());
 };
 
-/** Ends the backoff wait, for every tab (never Retry-After): the failures so far say nothing about now. */
-const skipBackoff = (): void => {
+/**
+ * Attempts everything now, skipping backoff waits (not Retry-After, not a
+ * key pause): flush(), and back online. The backoff wait ends for every tab
+ * (never Retry-After): the failures so far say nothing about now.
+ */
+export const flushNow = (): Promise<void> => {
   const [until, hold] = pause();
-  if (until > hold) setPause(hold, hold, 0);
+  if (until > hold) set(PREFIX + 'p', [hold, hold, 0]);
+  return kick();
 };
-
-/** Attempts everything now, skipping backoff waits (not Retry-After, not a key pause): flush(), and back online. */
-export const flushNow = (): Promise<void> => (skipBackoff(), kick());
 
 /**
  * The page is hiding and may never run another task: lease without waiting

@@ -1,3 +1,4 @@
+import { config } from './config';
 import { forgetId } from './known';
 import { PREFIX, hash } from './record';
 import { del, get, set } from './store';
@@ -23,13 +24,10 @@ export type Customer = {
  * name no one (SPEC §4), and a missing part or a getter that throws is no one
  * too, so the search goes on.
  */
-const customerId = (get: () => unknown): string | undefined => {
+const customerId = (get: () => unknown): string | void => {
   try {
-    const id = toId(get());
-    return id == '0' ? '' : id;
-  } catch {
-    return undefined;
-  }
+    return toId(get()).replace(/^0$/, '');
+  } catch {}
 };
 
 /**
@@ -40,7 +38,7 @@ const customerId = (get: () => unknown): string | undefined => {
  * never prints them into globals. Read on each call: themes and apps may set
  * these late, partly, or oddly.
  */
-export const findCustomer = (win: any, option: any, useGlobals: boolean): [string, Attributes] | '' | undefined => {
+export const findCustomer = (win: any, option: any, useGlobals: boolean): [string, Attributes] | '' | void => {
   let fields: Attributes = {};
   // Optional chaining, not a caught TypeError: on a guest page this runs on every identify.
   let id = customerId(() => option?.id);
@@ -60,39 +58,36 @@ export const findCustomer = (win: any, option: any, useGlobals: boolean): [strin
   return id && [id, fields];
 };
 
-/**
- * The `customer` option as init last brought it; undefined: none, the
- * globals may name one; false after reset(): no one for the rest of this
- * page, unless init brings a customer again (SPEC §2).
- */
-export let shopper: Customer | undefined | false;
-
 /** Applies init's `customer` (undefined: no change; not a plain object: none, the globals still may name one unless reset() said no one). Answers the option. */
 export const setCustomer = (customer: unknown): unknown =>
   customer !== undefined && (shopper = isPlainObject(customer) ? customer : shopper && undefined);
 
 /** The logged-in customer of this page, as configured. */
-export const currentCustomer = () => findCustomer(window, shopper, shopper !== false);
+export const currentCustomer = () => findCustomer(window, shopper, shopper !== 0);
 
 /**
- * Auto-identify (SPEC §4): the id to identify when the logged-in customer's
- * profile differs from the one last queued from this browser, '' when
- * unchanged or a guest; a customer seen before who is gone logged out (reset). The
+ * Auto-identify (SPEC §4), unless the `autoIdentify` option is off: calls
+ * `identify` with the logged-in customer's id when their profile differs
+ * from the one last queued from this browser; a customer seen before who is
+ * gone logged out (reset). The
  * fingerprint is taken at queue time (a page that reloads before the
  * request ends then adds no second one) and forgotten when that profile is
  * not delivered after all (`forgetPrint`).
  */
-export const autoIdentify = (): string => {
+export const autoIdentify = (identify: (id: string) => unknown): void => {
+  if (!config.autoIdentify) return;
   const found = currentCustomer();
   const last = get(PREFIX + 'f');
-  if (!found) return last && forgetCustomer(), '';
-  const print = hash(found[0]) + '.' + hash(JSON.stringify(found));
-  return print == last ? '' : (set(PREFIX + 'f', print), found[0]);
+  if (found) {
+    const print = hash(found[0]) + '.' + hash(JSON.stringify(found));
+    print == last || (set(PREFIX + 'f', print), identify(found[0]));
+  } else if (last) forgetCustomer();
 };
 
 /** The profile of `id` was discarded, evicted or rejected: if it was the auto-identified one, identify the customer again on a later page. */
 export const forgetPrint = (id: string): void => {
-  (get(PREFIX + 'f') || '.').indexOf(hash(id) + '.') || del(PREFIX + 'f');
+  // None stored: deleting it again is harmless (shorter than a placeholder).
+  get(PREFIX + 'f')?.indexOf(hash(id) + '.') || del(PREFIX + 'f');
 };
 
 /**
@@ -103,6 +98,15 @@ export const forgetPrint = (id: string): void => {
 export const forgetCustomer = (): void => {
   const found = currentCustomer();
   if (found) forgetId(found[0]);
-  shopper = false;
+  shopper = 0;
   del(PREFIX + 'f');
 };
+
+/**
+ * The `customer` option as init last brought it; undefined: none, the
+ * globals may name one; 0 after reset() (shorter than false): no one for the
+ * rest of this page, unless init brings a customer again (SPEC §2). Declared
+ * last (read only by calls): in the bundle it joins queue.ts's `let`s in one
+ * statement.
+ */
+export let shopper: Customer | undefined | 0;

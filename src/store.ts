@@ -14,13 +14,15 @@ export { PREFIX };
 /** Values that live only for this page: storage missing, full, or not allowed yet. Read first. */
 export const memory = new Map<string, any>();
 
-/** A stored value; null or undefined for none (storage missing or throwing). From memory, as set() was given it. */
-export const get = (key: string): string | null | undefined => {
+/**
+ * A stored value; null or undefined for none (storage missing or throwing).
+ * From memory, as set() was given it. (`void` in the type: a catch that
+ * falls through answers undefined with no `return`, 6 bytes each.)
+ */
+export const get = (key: string): string | null | void => {
   try {
     return memory.get(key) ?? localStorage.getItem(key);
-  } catch {
-    return undefined;
-  }
+  } catch {}
 };
 
 /**
@@ -46,7 +48,7 @@ export const del = (key: string): void => {
 };
 
 /** Calls `each` with every key of ours in localStorage and its value, in key order: once at start-up, never per call. */
-export const storedKeys = (each: (key: string, value: string | null | undefined) => void): void => {
+export const storedKeys = (each: (key: string, value: string | null | void) => void): void => {
   try {
     // A Storage object's own enumerable properties are its keys (HTML spec: its supported property names).
     Object.keys(localStorage)
@@ -59,7 +61,7 @@ export const storedKeys = (each: (key: string, value: string | null | undefined)
 export const persist = (): void => memory.forEach((value, key) => set(key, value));
 
 /** JSON.parse that answers undefined for garbage instead of throwing. */
-export const parse = (json: string | null | undefined): any => {
+export const parse = (json: string | null | void): any => {
   try {
     return JSON.parse(json!);
   } catch {}
