@@ -57,6 +57,7 @@ const REPS = Number(process.env.BENCH_REPS) || 3;
 const STALL_MS = 3000;
 const TOTAL_BUDGET_MS = 20 * 60_000;
 const FOREIGN = 2000;
+const BUDGET = Number(/const BUDGET = (\d+)/.exec(readFileSync(fileURLToPath(new URL('../test/unit/size.test.ts', import.meta.url)), 'utf8'))[1]);
 const FOREIGN_CHARS = 100; // key + value of each, as seedForeign writes them (the longest: 100)
 const LOAD_REPS = Number(process.env.BENCH_LOAD_REPS) || 5;
 const LOAD_QUIET_MS = 500;
@@ -623,6 +624,10 @@ const LOAD_CASES = [
   { name: `same + snippet (storage already opened)`, path: '/app-ls', foreign: true, over: 4 },
   { name: 'snippet, 100 queued, Retry-After in force (sends nothing)', path: '/app', queued: 100, paused: true, over: 0 },
   { name: 'snippet, 100 queued, delivered (to flush())', path: '/app', queued: 100, deliver: true, over: 0 },
+  // The browser's own cost of a page's first localStorage access, paid by
+  // whichever script touches it first (row 8 over row 0), and ours after it.
+  { name: 'bare + theme script opening localStorage, empty storage', path: '/blank-ls', over: 0 },
+  { name: 'same + snippet (storage already opened), empty storage', path: '/app-ls', over: 8 },
 ];
 
 /** One page load: CDP metrics from just before the navigation to idle (the load event + LOAD_QUIET_MS, or all delivered). */
@@ -718,9 +723,9 @@ function bundleSize() {
   }
   const gz = gzipSync(buf, { level: 9 }).length;
   const br = brotliCompressSync(buf, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length;
-  console.table([{ raw: buf.length, 'gzip -9': gz, 'brotli -11': br, 'budget (gzip)': 3584, 'aim (gzip)': '~2560' }]);
+  console.table([{ raw: buf.length, 'gzip -9': gz, 'brotli -11': br, 'budget (gzip)': BUDGET, 'target (gzip, issue 10)': 3072 }]);
   console.log(`bundle built ${statSync(BUNDLE).mtime.toISOString()}, sha256 ${createHash('sha256').update(buf).digest('hex').slice(0, 12)}`);
-  if (gz > 3584) findings.push(`bundle is ${gz} bytes gzipped, over the 3,584-byte budget of ARCHITECTURE.md`);
+  if (gz >= BUDGET) findings.push(`bundle is ${gz} bytes gzipped, not under the ${BUDGET}-byte budget of test/unit/size.test.ts`);
 }
 
 async function main() {
