@@ -205,14 +205,20 @@ function groupTasks(tasks, marks) {
 
 // ------------------------------------------------------------ 1. identify, traced
 
+/** A new page on /blank with `script` (ours or the floor) loaded and 300 ms of quiet, the collector's log cleared. */
+async function loadedPage(context, script) {
+  collectorEnv.reset();
+  const page = await context.newPage();
+  await page.goto(origin + '/blank');
+  await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint, SOURCES[script]]);
+  await sleep(300);
+  return page;
+}
+
 async function traceIdentify(script) {
   const context = await browser.newContext();
   try {
-    collectorEnv.reset();
-    const page = await context.newPage();
-    await page.goto(origin + '/blank');
-    await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint, SOURCES[script]]);
-    await sleep(300);
+    const page = await loadedPage(context, script);
     const events = await traced(async () => {
       await page.evaluate(() => console.timeStamp('bench:start'));
       await page.evaluate(pageCalls, [CALLS]);
@@ -238,11 +244,7 @@ function hasMark(task, msgs) { let y = false; walk(task, (e) => { if (e.name ===
 async function profileIdentify(script) {
   const context = await browser.newContext();
   try {
-    collectorEnv.reset();
-    const page = await context.newPage();
-    await page.goto(origin + '/blank');
-    await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint, SOURCES[script]]);
-    await sleep(300);
+    const page = await loadedPage(context, script);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 50 });

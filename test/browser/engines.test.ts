@@ -91,6 +91,18 @@ async function settled(env: Env, tab: Tab, what: string): Promise<void> {
   await env.waitFor((c) => c.requests.every((r) => r.status !== null || r.faulted), 10_000, `${what}: every request answered`);
 }
 
+/**
+ * Waits until `id` is delivered once (bounded), then until everything has
+ * settled; answers the statuses of every request for `id`, in order, and the
+ * delay from `t0` to the delivery.
+ */
+async function deliveryOf(env: Env, tab: Tab, id: string, t0: number, timeoutMs: number, what: string): Promise<{ sent: (number | null)[]; deliveredMs: number }> {
+  await env.waitFor((c) => okRequests(c, id).length === 1, timeoutMs, what);
+  const deliveredMs = Date.now() - t0;
+  await settled(env, tab, id);
+  return { sent: env.collector.requests.filter((r) => r.id === id).map((r) => r.status), deliveredMs };
+}
+
 /** The storefront's own output: no page errors, no console errors or warnings. */
 function expectQuiet(env: Env) {
   expect(pageErrorsOf(env.tabs)).toEqual([]);
@@ -123,10 +135,7 @@ describe(`engine differences in ${ENGINE}`, () => {
     const t0 = Date.now();
     expect(await tab.identify('net-1', { plan: 'pro' })).toEqual({ queued: true, errors: [] });
     // The backoff timer alone brings it (no flush, no reload): a wait of up to 1 s.
-    await env.waitFor((c) => okRequests(c, 'net-1').length === 1, 15_000, 'net-1 delivered after a dropped attempt');
-    const deliveredMs = Date.now() - t0;
-    await settled(env, tab, 'net-1');
-    const sent = env.collector.requests.filter((r) => r.id === 'net-1').map((r) => r.status);
+    const { sent, deliveredMs } = await deliveryOf(env, tab, 'net-1', t0, 15_000, 'net-1 delivered after a dropped attempt');
     observed('snippet after a dropped connection', { sent, deliveredMs });
     expect(sent, 'a dropped attempt, then exactly one delivery').toEqual([0, 200]);
     expect(env.collector.profiles.get('net-1')?.attributes).toEqual({ plan: 'pro' });
@@ -191,10 +200,7 @@ describe(`engine differences in ${ENGINE}`, () => {
     const t0 = Date.now();
     await b.evaluate(() => void (window as any).growlytics.flush());
     // B's flush waits out the Retry-After (2 s), then sends.
-    await env.waitFor((col) => okRequests(col, 'store-1').length === 1, 10_000, 'store-1 delivered by the other tab');
-    const deliveredMs = Date.now() - t0;
-    await settled(env, b, 'store-1');
-    const sent = env.collector.requests.filter((r) => r.id === 'store-1').map((r) => r.status);
+    const { sent, deliveredMs } = await deliveryOf(env, b, 'store-1', t0, 10_000, 'store-1 delivered by the other tab');
     observed('snippet: a record from another tab', { sent, deliveredMs });
     expect(sent, 'one 503 (from A), then one request').toEqual([503, 200]);
     expect(okRequests(env.collector, 'store-1')[0].at, 'sent after A had closed: by B').toBeGreaterThan(closedAt);
