@@ -69,10 +69,9 @@ export const checkAttributes = (
       if (value === undefined) continue; // as JSON.stringify does
       const kind = kindOf(value);
       // A custom name not counted yet (reserved names, SPEC §1, are not custom).
-      // (One array: three indexOf calls cost more bytes than it costs time;
-      // its length is the custom names counted so far, plus the 3 reserved.)
-      const known = ['name', 'email', 'mobile', ...counted, ...added];
-      const isNew = known.indexOf(name) < 0;
+      // Three lookups, not one merged array: that would copy up to 53 names
+      // per attribute on every identify and send, to save one byte.
+      const isNew = ['name', 'email', 'mobile'].indexOf(name) < 0 && counted.indexOf(name) < 0 && added.indexOf(name) < 0;
       const locked = locks[name] || lockOf(name);
       // Empty, or a 50th character. (Reserved names are short: no need to
       // except them from the length rule.)
@@ -82,7 +81,7 @@ export const checkAttributes = (
           ? 'not string/number/boolean/Date'
           : locked && locked != kind
             ? 'type locked to ' + locked
-            : isNew && known.length >= MAX_CUSTOM + 3
+            : isNew && counted.length + added.length >= MAX_CUSTOM
               ? 'over 50 custom attributes'
               : '';
       if (rule) {
