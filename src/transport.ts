@@ -12,18 +12,14 @@ const TIMEOUT = 6_000;
  * quota, which the caller budgets for.
  */
 export const post = async (url: string, key: string, body: string, keepalive: boolean): Promise<Answer> => {
-  // A timer cleared when the request ends, not AbortSignal.timeout: its timer
-  // cannot be cleared and fires, a main-thread task, 6 s after every request,
-  // answered or not (about 0.1 ms per profile in Chromium, bench ablation).
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), TIMEOUT);
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-growlytics-key': key },
       body,
       keepalive,
-      signal: abort.signal,
+      // Safari < 16 has no AbortSignal.timeout: there the browser's own timeout applies.
+      signal: AbortSignal.timeout?.(TIMEOUT),
     });
     // Always read the body: Chromium counts a keepalive request against its
     // 64 KiB quota until its response body is consumed, so an unread 200
@@ -32,7 +28,5 @@ export const post = async (url: string, key: string, body: string, keepalive: bo
     return [res.status, res.headers.get('retry-after'), await res.text()];
   } catch {
     return [0];
-  } finally {
-    clearTimeout(timer);
   }
 };
