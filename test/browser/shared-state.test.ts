@@ -3,6 +3,7 @@
 // a refused key's pause and the visitor's consent. Every assertion is about
 // what the real collector received. Issue 7, items 1, 2 and 11.
 import { describe, expect, test } from 'vitest';
+import { hash } from '../../src/record';
 import { okRequests, pageErrorsOf, useHarness } from './harness';
 
 const h = useHarness();
@@ -32,6 +33,11 @@ describe('two tabs share one state', () => {
     const a = await env.open('/');
     const b = await env.open('/');
     expect((await a.identify('count-1', names('a', 30))).errors).toEqual([]);
+    // Tab A's write reaches tab B's renderer asynchronously (Chromium): B's
+    // call is checked once B's storage holds A's name list, as a real second
+    // tab's later call would be.
+    const list = 'growlytics:n:' + hash('count-1');
+    await b.waitForFunction((k) => localStorage.getItem(k) != null, list, 10_000);
     const second = await b.identify('count-1', names('b', 30));
     expect(second.queued).toBe(true);
     expect(second.errors).toEqual(Array.from({ length: 10 }, (_, i) => `"b${20 + i}": over 50 custom attributes`));
