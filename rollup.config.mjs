@@ -34,9 +34,9 @@ const liquid = () => ({
 });
 
 // ------------------------------------------------------------ checkout pixels
-// One core, thin runtimes (GUIDE habit 11): both pixels bundle src/pixel.ts
+// One core, thin runtimes (GUIDE habit 11): both pixels bundle src/pixel/pixel.ts
 // with the theme bundle's own validation, record format and request; neither
-// entry is reachable from src/global.ts, so the theme bundle cannot grow.
+// entry is reachable from src/theme/global.ts, so the theme bundle cannot grow.
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -56,7 +56,7 @@ const GROWLYTICS_ENDPOINT = 'https://dc.growlytics.in/track/user';
 // else the email, else the phone; attributes are name, email, mobile,
 // acceptsEmailMarketing and acceptsSmsMarketing. Nothing else leaves the page.
 // Until delivered, a profile waits in the shop's localStorage (growlytics:*)
-// for the Growlytics theme snippet. Source: src/pixel.ts in the project.
+// for the Growlytics theme snippet. Source: src/pixel/pixel.ts in the project.
 ${code}`,
 });
 
@@ -68,7 +68,7 @@ const webPixelsExtension = () => ({
 });
 
 // The extension directory an app copies into its extensions/ (SPEC §5): its
-// toml and package.json, and src/index.ts, which is src/web-pixel.ts itself:
+// toml and package.json, and src/index.ts, which is src/pixel/web-pixel.ts itself:
 // its `./pixel` import finds the src/pixel.js built next to it.
 const webPixelFiles = () => ({
   name: 'web-pixel-files',
@@ -76,7 +76,7 @@ const webPixelFiles = () => ({
     for (const [from, to] of [
       ['shopify/web-pixel/shopify.extension.toml', 'shopify.extension.toml'],
       ['shopify/web-pixel/package.json', 'package.json'],
-      ['src/web-pixel.ts', 'src/index.ts'],
+      ['src/pixel/web-pixel.ts', 'src/index.ts'],
     ]) {
       this.emitFile({ type: 'asset', fileName: to, source: readFileSync(from, 'utf8') });
     }
@@ -85,14 +85,14 @@ const webPixelFiles = () => ({
 
 const pixels = [
   {
-    input: 'src/custom-pixel.ts',
+    input: 'src/pixel/custom-pixel.ts',
     output: { file: 'dist/shopify/custom-pixel.js', format: 'iife', strict: false, plugins: [minify, customPixelHeader()] },
     plugins: [typescript({ tsconfig: './tsconfig.json' })],
   },
   {
     // The worker script the tests load: a classic script whose one Shopify
     // dependency is the `shopify.extend` global that `register` calls.
-    input: 'src/web-pixel.ts',
+    input: 'src/pixel/web-pixel.ts',
     output: { file: 'dist/shopify/web-pixel/dist/index.js', format: 'iife', strict: false, plugins: [minify] },
     plugins: [webPixelsExtension(), typescript({ tsconfig: './tsconfig.json' })],
     // The package says "sideEffects": false, which rollup reads only through
@@ -102,12 +102,12 @@ const pixels = [
   {
     // The runtime the extension's src/index.ts imports, readable: Shopify
     // CLI bundles and minifies the extension itself.
-    input: 'src/pixel.ts',
+    input: 'src/pixel/pixel.ts',
     output: { dir: 'dist/shopify/web-pixel', entryFileNames: 'src/pixel.js', format: 'es' },
     plugins: [typescript({ tsconfig: './tsconfig.json', outDir: 'dist/shopify/web-pixel' }), webPixelFiles()],
   },
   {
-    input: 'src/pixel.ts',
+    input: 'src/pixel/pixel.ts',
     output: { file: 'dist/shopify/web-pixel/src/pixel.d.ts', format: 'es' },
     plugins: [dts()],
   },
@@ -121,7 +121,7 @@ export default [
     // plain <script> makes RequireJS throw "Mismatched anonymous define()"
     // (SPEC §2). This IIFE always runs, defines window.growlytics itself and
     // never calls define(). Bundlers get the ES module build.
-    input: 'src/global.ts',
+    input: 'src/theme/global.ts',
     output: {
       file: 'dist/growlytics.min.js',
       format: 'iife',
@@ -131,12 +131,12 @@ export default [
     plugins: [typescript({ tsconfig: './tsconfig.json' }), liquid()],
   },
   {
-    input: 'src/index.ts',
+    input: 'src/theme/index.ts',
     output: { file: 'dist/growlytics.mjs', format: 'es', plugins: [minify] },
     plugins: [typescript({ tsconfig: './tsconfig.json' })],
   },
   {
-    input: 'src/index.ts',
+    input: 'src/theme/index.ts',
     output: { file: 'dist/growlytics.d.ts', format: 'es' },
     plugins: [dts()],
   },

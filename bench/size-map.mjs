@@ -1,5 +1,5 @@
 // `node bench/size-map.mjs`: where the theme bundle's bytes come from, per
-// source module. Builds src/global.ts as rollup.config.mjs does (TypeScript,
+// source module. Builds src/theme/global.ts as rollup.config.mjs does (TypeScript,
 // then the same terser options) with a source map, gives each minified
 // character to the module its mapping segment names, and prints per module:
 // minified bytes, and the marginal gzip -9 cost (the whole bundle's gzip
@@ -33,7 +33,7 @@ function decode(mappings) {
   });
 }
 
-const bundle = await rollup({ input: 'src/global.ts', plugins: [typescript({ tsconfig: './tsconfig.json', outDir: 'dist', sourceMap: true })] });
+const bundle = await rollup({ input: 'src/theme/global.ts', plugins: [typescript({ tsconfig: './tsconfig.json', outDir: 'dist', sourceMap: true })] });
 const { output } = await bundle.generate({ format: 'iife', strict: false, sourcemap: 'hidden', plugins: [minify] });
 await bundle.close();
 const { code, map } = output[0];

@@ -6,7 +6,7 @@
 // then finds the way back with its backoff timer alone ("navigator.onLine is
 // not trusted"). Chromium's network emulation (navigator.onLine false and the
 // `online` event) is covered once more, Chromium-only.
-import { hash } from '../../src/record';
+import { hash } from '../../src/core/record';
 import { describe, expect, test } from 'vitest';
 import { chromiumOnly, deliveredIds, duplicateCount, okRequests, pageErrorsOf, sleep, useHarness, type Env, type Tab } from './harness';
 

@@ -17,7 +17,7 @@
 // (a send that waits on another sender's lease keeps its record stored).
 // Each "nothing was sent" below is proven that way, never after a bare sleep.
 import { describe, expect, test } from 'vitest';
-import { hash } from '../../src/record';
+import { hash } from '../../src/core/record';
 import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
 import { checkoutPages } from '../../demo/checkout.mjs';
 import { okRequests, pageErrorsOf, useHarness, type Collector, type Env, type Tab } from './harness';

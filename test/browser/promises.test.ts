@@ -5,7 +5,7 @@
 // assertion is about what the real collector received.
 import { describe, expect, test } from 'vitest';
 import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
-import { hash } from '../../src/record';
+import { hash } from '../../src/core/record';
 import { okRequests, pageErrorsOf, useHarness } from './harness';
 
 const h = useHarness();

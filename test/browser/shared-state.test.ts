@@ -3,7 +3,7 @@
 // a refused key's pause and the visitor's consent. Every assertion is about
 // what the real collector received. Issue 7, items 1, 2 and 11.
 import { describe, expect, test } from 'vitest';
-import { hash } from '../../src/record';
+import { hash } from '../../src/core/record';
 import { okRequests, pageErrorsOf, useHarness } from './harness';
 
 const h = useHarness();

@@ -7,8 +7,8 @@ cleanInstalls();
 // fresh modules against a clean window.
 const load = async () => {
   vi.resetModules();
-  const { install } = await import('../../src/client');
-  const { config } = await import('../../src/config');
+  const { install } = await import('../../src/theme/client');
+  const { config } = await import('../../src/theme/config');
   return { install, config };
 };
 
@@ -141,7 +141,7 @@ describe('storage failures', () => {
     });
     expect(api.identify('new', { y: 2 })).toEqual({ queued: true, errors: [] });
     expect(localStorage.getItem('growlytics:r:old.0')).not.toBeNull();
-    const { queued } = await import('../../src/queue');
+    const { queued } = await import('../../src/theme/queue');
     expect([...queued.keys()]).toEqual(['old', 'new']);
   });
 
@@ -153,7 +153,7 @@ describe('storage failures', () => {
     localStorage.setItem('theme:key', 'kept');
     const { install } = await load();
     expect(install(window).identify('later', { x: 2 }).queued).toBe(true);
-    const { queued } = await import('../../src/queue');
+    const { queued } = await import('../../src/theme/queue');
     expect([...queued.keys()]).toEqual(['good', 'later']);
     expect(localStorage.getItem('growlytics:r:bad.0')).toBeNull();
     expect(localStorage.getItem('theme:key')).toBe('kept');

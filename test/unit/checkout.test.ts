@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHECKOUT_EVENTS, EMAIL_OPT_IN, SMS_OPT_IN, fromCheckout } from '../../src/checkout';
+import { CHECKOUT_EVENTS, EMAIL_OPT_IN, SMS_OPT_IN, fromCheckout } from '../../src/pixel/checkout';
 
 // SPEC §5: what a checkout pixel makes of one event. Payloads follow the
 // recorded real ones (customerlabs' recording, notes/shopify-web-pixels.md):

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startPixel } from '../../src/pixel';
-import { CHECKOUTS, LEASE, NAMES, TYPE, hash } from '../../src/record';
+import { startPixel } from '../../src/pixel/pixel';
+import { CHECKOUTS, LEASE, NAMES, TYPE, hash } from '../../src/core/record';
 
 // The pixel runtime (SPEC §5) over a fake Shopify API: an analytics bus, an
 // async localStorage that records what it held when each request left, and

@@ -5,7 +5,7 @@ const enq = (q: any, id: string, attributes: object) => q.enqueue(id, attributes
 
 const load = async () => {
   vi.resetModules();
-  return import('../../src/queue'); // no Shopify here: consent allows storing
+  return import('../../src/theme/queue'); // no Shopify here: consent allows storing
 };
 
 beforeEach(() => localStorage.clear());
@@ -110,14 +110,14 @@ describe('the durable queue', () => {
 
   it('loads what earlier pages left, oldest first, whatever their age (no age limit, SPEC §3)', async () => {
     const now = Date.now();
-    const { recordKey } = await import('../../src/record');
+    const { recordKey } = await import('../../src/core/record');
     const key = (t: number) => recordKey(t, 0, 'tab001');
     localStorage.setItem(key(now - 1000), JSON.stringify({ i: 'late', a: {}, t: now - 1000 }));
     localStorage.setItem(key(now - 5000), JSON.stringify({ i: 'early', a: {}, t: now - 5000 }));
     localStorage.setItem(key(now - 400 * 864e5), JSON.stringify({ i: 'old', a: {}, t: now - 400 * 864e5 }));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const q = await load();
-    const { storedKeys } = await import('../../src/store');
+    const { storedKeys } = await import('../../src/theme/store');
     storedKeys(q.syncQueue);
     expect([...q.queued.keys()]).toEqual(['old', 'early', 'late']);
     expect(warn).not.toHaveBeenCalled();

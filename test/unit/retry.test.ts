@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUTH, DROP, OK, RETRY, backoff, retryAfter, verdict } from '../../src/retry';
+import { AUTH, DROP, OK, RETRY, backoff, retryAfter, verdict } from '../../src/core/retry';
 
 describe('verdict (SPEC §3)', () => {
   it.each([

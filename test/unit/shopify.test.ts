@@ -4,8 +4,8 @@
 // globals (../shared/notes/shopify-storefront-data.md), plus the fingerprint
 // auto-identify keeps instead of a copy of the customer's PII.
 import { describe, expect, test } from 'vitest';
-import { hash as fingerprint } from '../../src/record';
-import { findCustomer, type Customer } from '../../src/shopify';
+import { hash as fingerprint } from '../../src/core/record';
+import { findCustomer, type Customer } from '../../src/theme/shopify';
 
 const CID = 6713034932445; // a real storefront's customer id: a JSON number below 2^53
 const CID_S = String(CID);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAttributes, checkId, isPlainObject, kindOf, toId, type Kind } from '../../src/validate';
+import { checkAttributes, checkId, isPlainObject, kindOf, toId, type Kind } from '../../src/core/validate';
 
 // `types` stands for the store-wide lock: checkAttributes only reads it and
 // answers what the call would lock and count; the caller commits.

@@ -1,6 +1,6 @@
-import { NAMES, TYPE, hash } from './record';
+import { NAMES, TYPE, hash } from '../core/record';
 import { del, get, parse, set } from './store';
-import type { Kind } from './validate';
+import type { Kind } from '../core/validate';
 
 // Rule 4 is remembered for this many ids; past it, the lists known longest
 // go first: those earlier pages left, then those this page or other tabs

@@ -1,4 +1,4 @@
-import { isPlainObject, toId, type Attributes } from './validate';
+import { isPlainObject, toId, type Attributes } from '../core/validate';
 
 /**
  * What a checkout pixel makes of one Shopify checkout event (SPEC §5): plain

@@ -1,8 +1,8 @@
-import { LEASE, NAMES, TYPE, hash, recordKey } from './record';
-import { AUTH, DROP, OK, RETRY, backoff, retryAfter, verdict } from './retry';
-import { post } from './transport';
-import { checkAttributes, type Attributes, type Kind } from './validate';
-import { strings, type PixelStore } from './pixel-store';
+import { LEASE, NAMES, TYPE, hash, recordKey } from '../core/record';
+import { AUTH, DROP, OK, RETRY, backoff, retryAfter, verdict } from '../core/retry';
+import { post } from '../core/transport';
+import { checkAttributes, type Attributes, type Kind } from '../core/validate';
+import { strings, type PixelStore } from './store';
 
 /**
  * A pixel's durable delivery (SPEC §5), the theme snippet's rules over

@@ -1,9 +1,9 @@
 import { commit, countedFor, lists, lockOf } from './known';
-import { NAMES, RECORD, hash, recordKey, type StoredRecord } from './record';
+import { NAMES, RECORD, hash, recordKey, type StoredRecord } from '../core/record';
 import { report } from './report';
 import { forgetPrint } from './shopify';
 import { del, get, memory, parse, set } from './store';
-import { checkAttributes, isPlainObject, type Attributes } from './validate';
+import { checkAttributes, isPlainObject, type Attributes } from '../core/validate';
 
 /** A stored record with `_size` (its JSON length), kept in memory only. */
 type Record = StoredRecord & { _size: number };

@@ -1,11 +1,11 @@
 import { config } from './config';
 import { allowed } from './consent';
 import { queued, remove, take } from './queue';
-import { LEASE, PREFIX, hash } from './record';
+import { LEASE, PREFIX, hash } from '../core/record';
 import { report } from './report';
-import { AUTH, RETRY, backoff, retryAfter, verdict } from './retry';
+import { AUTH, RETRY, backoff, retryAfter, verdict } from '../core/retry';
 import { del, get, set } from './store';
-import { post } from './transport';
+import { post } from '../core/transport';
 
 /**
  * The drain (SPEC §3): one tab at a time sends each queued id's merged

@@ -1,7 +1,7 @@
 import { CHECKOUT_EVENTS, fromCheckout, type CheckoutProfile } from './checkout';
-import { CHECKOUTS, hash } from './record';
-import { pixelSender } from './pixel-send';
-import { pixelStore, strings } from './pixel-store';
+import { CHECKOUTS, hash } from '../core/record';
+import { pixelSender } from './send';
+import { pixelStore, strings } from './store';
 import type { ExtensionApi } from '@shopify/web-pixels-extension';
 
 /**

@@ -1,4 +1,4 @@
-import { PREFIX } from './record';
+import { PREFIX } from '../core/record';
 
 /** What went wrong, as `detail.type` of the `growlytics:error` event (SPEC §2). */
 export type ErrorType = 'rejected' | 'unauthorized' | 'evicted';

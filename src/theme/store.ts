@@ -1,5 +1,5 @@
 import { allowed } from './consent';
-import { PREFIX } from './record';
+import { PREFIX } from '../core/record';
 
 export { PREFIX };
 

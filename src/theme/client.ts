@@ -2,10 +2,10 @@
 // bundle lays the modules out in this order, which compresses 5 bytes better.
 import { config } from './config';
 import { allowed, watchConsent } from './consent';
-import { PREFIX } from './record';
+import { PREFIX } from '../core/record';
 import { report } from './report';
 import { del, persist, set, storedKeys } from './store';
-import { checkAttributes, checkId, isPlainObject } from './validate';
+import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
 import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
 import { discardUnpersisted, enqueue, syncQueue } from './queue';

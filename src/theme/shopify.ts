@@ -1,8 +1,8 @@
 import { config } from './config';
 import { forgetId } from './known';
-import { PREFIX, hash } from './record';
+import { PREFIX, hash } from '../core/record';
 import { del, get, set } from './store';
-import { isPlainObject, toId, type Attributes } from './validate';
+import { isPlainObject, toId, type Attributes } from '../core/validate';
 
 /** The `customer` option: what the Liquid snippet prints from Shopify's `customer` object. */
 export type Customer = {
