@@ -5,7 +5,9 @@
 // The wrapper only observes: every request still goes to collector.handle,
 // the project's one test double (demo/collector.mjs), untouched.
 
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { createCollector } from '../demo/collector.mjs';
 import { listen } from '../demo/listen.mjs';
 import { startStorefront } from '../demo/storefront.mjs';
@@ -129,7 +131,7 @@ export function trackBrowserRequests(context, endpoint) {
  * a theme script that opens localStorage first (other apps do), so the
  * page's storage area is loaded before ours runs.
  */
-export function benchPages(endpoint) {
+export function benchPages(endpoint, scriptOrigin) {
   const page = (head) => `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>${head}</head><body>bench</body></html>`;
   const tag = `
 <script src="/dist/growlytics.min.js" data-key="${KEY}" data-endpoint="${endpoint}"></script>
@@ -143,6 +145,9 @@ export function benchPages(endpoint) {
 `),
     '/blank-ls': page(theme),
     '/app-ls': page(theme + tag),
+    // Issue 15's page-load comparison: both scripts from the cacheable script host.
+    '/app-cached': page(`<script src="${scriptOrigin}/growlytics.min.js" data-key="${KEY}" data-endpoint="${endpoint}"></script>`),
+    '/floor-cached': page(`<script src="${scriptOrigin}/floor.js" data-key="${KEY}" data-endpoint="${endpoint}"></script>`),
   };
 }
 
@@ -226,8 +231,47 @@ function floorSnippet(extra = []) {
 export const floorSource = (extra = []) => `(${floorSnippet})(${JSON.stringify(extra)});`;
 export const FLOOR_SOURCE = floorSource();
 
-export async function startBenchStorefront(endpoint) {
-  return startStorefront({ endpoint, key: KEY, pages: benchPages(endpoint) });
+/** The storefront with the bench pages; `scriptOrigin`: startScriptHost's. */
+export async function startBenchStorefront(endpoint, scriptOrigin) {
+  return startStorefront({ endpoint, key: KEY, pages: benchPages(endpoint, scriptOrigin) });
+}
+
+const BUNDLE = fileURLToPath(new URL('../dist/growlytics.min.js', import.meta.url));
+
+/**
+ * The page-load floor of issue 15 ("a script of our size that only reads
+ * localStorage.length"): our bundle's exact text, never run (inside
+ * `if (0)`), after `localStorage.length`. The browser fetches, parses and
+ * compiles the same bytes as ours; it only opens the origin's storage area,
+ * the least any snippet that sends on the next page load must do.
+ */
+export const pageLoadFloor = (bundle) => `localStorage.length;\nif (0) {\n${bundle}\n}\n`;
+
+/**
+ * The two scripts of the page-load comparison on their own origin, served
+ * cacheable (max-age, as Shopify's CDN serves theme assets): a warm visit
+ * takes them from the HTTP cache. `/growlytics.min.js` is dist's bundle,
+ * `/floor.js` pageLoadFloor of it, both read per request (a rebuild shows).
+ */
+export async function startScriptHost() {
+  const handler = (req, res) => {
+    const path = req.url.split('?')[0];
+    let body;
+    try {
+      const bundle = readFileSync(BUNDLE, 'utf8');
+      body = { '/growlytics.min.js': bundle, '/floor.js': pageLoadFloor(bundle) }[path];
+    } catch {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      return res.end('dist/growlytics.min.js missing: run npm run build');
+    }
+    if (body === undefined) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      return res.end('not found');
+    }
+    res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' });
+    res.end(body);
+  };
+  return listen(handler, { host: '127.0.0.1', port: 0 });
 }
 
 /** Fills a context's localStorage with `n` keys of other apps (~100 chars each: key + value) from a scratch page on `origin`, closed after. */

@@ -19,17 +19,19 @@
 // 3. Page load (tracing): the tasks of a navigation to the snippet's page
 //    and to the same page without the script, by kind, and the events
 //    carrying our script's URL (compile, evaluation, calls).
-// 4. Start-up (CPU profiler): the bundle's script element added to a blank
-//    page, self time per function, with and without 2,000 foreign keys.
+// 4. Start-up (CPU profiler): a returning visitor's page load (script warm in
+//    the HTTP cache), ours and the floor of bench part 5a, self time per
+//    function, with and without 2,000 foreign keys.
 // The profiler and tracing cost time themselves: the figures are for
 // comparing the parts, not for quoting as the cost (npm run bench is).
-// Knobs: PROFILE_CALLS (default 1000), PROFILE_REPS (default 1), PROFILE_TAIL_MS (default 10500).
+// Knobs: PROFILE_CALLS (default 1000), PROFILE_REPS (default 1), PROFILE_TAIL_MS (default 10500),
+// PROFILE_PARTS (e.g. "startup": only part 4; "identify,load,startup" is the default).
 
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
-  FLOOR_SOURCE, KEY, launch, pageFlush, pageLoadBundle, seedForeign, sleep, startBenchCollector, startBenchStorefront, within,
+  FLOOR_SOURCE, KEY, launch, pageFlush, pageLoadBundle, seedForeign, sleep, startBenchCollector, startBenchStorefront, startScriptHost, within,
 } from './env.mjs';
 
 const CALLS = Number(process.env.PROFILE_CALLS) || 1000;
@@ -38,6 +40,7 @@ const TAIL_MS = Number(process.env.PROFILE_TAIL_MS ?? 10_500);
 const TOTAL_BUDGET_MS = 8 * 60_000;
 const BUNDLE = fileURLToPath(new URL('../dist/growlytics.min.js', import.meta.url));
 const SOURCES = { floor: FLOOR_SOURCE, ours: undefined };
+const PARTS = (process.env.PROFILE_PARTS || 'identify,load,startup').split(',');
 
 const watchdog = setTimeout(() => {
   console.error(`\nprofile: still running after ${TOTAL_BUDGET_MS / 1000} s, aborting`);
@@ -48,7 +51,7 @@ watchdog.unref();
 const fmt = (x, d = 1) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(d));
 const heading = (s) => console.log(`\n=== ${s} ${'='.repeat(Math.max(0, 74 - s.length))}`);
 
-let browser, collectorEnv, storefront, origin, bundleText;
+let browser, collectorEnv, storefront, origin, bundleText, scriptHost;
 
 /** The calls, in one task marked in the trace by console.timeStamp (runs in the page). */
 function pageCalls([calls]) {
@@ -276,7 +279,7 @@ function selfByFunction(profile) {
       const src = lines[f.lineNumber] || '';
       return `ours ${f.functionName || '(anon)'}@${f.columnNumber} ${JSON.stringify(src.slice(f.columnNumber, f.columnNumber + 48))}`;
     }
-    if (f.url.startsWith('blob:')) return `floor ${f.functionName || '(anon)'}@${f.columnNumber}`;
+    if (f.url.startsWith('blob:') || f.url.endsWith('/floor.js')) return `floor ${f.functionName || '(anon)'}@${f.columnNumber}`;
     if (!f.url) return f.functionName || '(anon)';
     return `page ${f.functionName || '(anon)'}`;
   };
@@ -391,10 +394,16 @@ async function main() {
   console.log(`Growlytics profile: ${CALLS} new-id identifies, ours vs the floor; ${REPS} rep(s); tail ${TAIL_MS} ms after flush()`);
   browser = await launch();
   collectorEnv = await startBenchCollector();
-  storefront = await startBenchStorefront(collectorEnv.endpoint);
+  scriptHost = await startScriptHost();
+  storefront = await startBenchStorefront(collectorEnv.endpoint, scriptHost.origin);
   origin = storefront.origin;
   console.log(`Chromium ${browser.version()}`);
+  if (PARTS.includes('identify')) await identifyParts();
+  if (PARTS.includes('load')) await loadTrace();
+}
 
+/** Parts A and B: the identify workload, traced and profiled. */
+async function identifyParts() {
   heading('A. main-thread tasks of the identify workload (CDP tracing)');
   console.log(`Tasks of the renderer's main thread from the calls to flush() resolving (all ${CALLS} delivered), grouped
 by what each task ran; "calls' task" is the one task running all ${CALLS} identify calls. Per call = sum / ${CALLS}.
@@ -445,7 +454,10 @@ characters of that minified function). (program) = browser work outside JS; (idl
   const apiF = mergeMaps(prof.floor.map((p) => toTimes(p.byCaller)), addTimes);
   console.log('floor: browser APIs by calling function (us per call, top 8):');
   console.table([...apiF].sort((a, b) => b[1].dur - a[1].dur).slice(0, 8).map(([k, v]) => ({ 'api  <-  caller': k.slice(0, 120), 'us/call': +(v.dur / n).toFixed(2) })));
+}
 
+/** Part C: page loads, traced. */
+async function loadTrace() {
   heading('C. page load (CDP tracing): navigation from /blank to idle (load + 500 ms)');
   console.log(`Tasks of the renderer's main thread, per page load (ms), by kind; and the events carrying our script's
 URL (its compile, evaluation and later calls). Empty storage and 2,000 foreign keys; one load each.`);
@@ -463,20 +475,29 @@ URL (its compile, evaluation and later calls). Empty storage and 2,000 foreign k
 
 // ------------------------------------------------------------ 4. start-up, CPU profile
 
-/** The bundle loaded into a blank page (as part C's script tag, without the navigation) under the CPU profiler. */
-async function profileStartup(foreign) {
+/**
+ * A returning visitor's page load under the CPU profiler: a visit to `path`
+ * first (its script into the HTTP cache, run once), then a new page on
+ * /blank navigates to it; profiled from just before the navigation to
+ * 1.5 s after its load event (bench part 5a's window).
+ */
+async function profileStartup(path, foreign) {
   const context = await browser.newContext();
   try {
     collectorEnv.reset();
     if (foreign) await seedForeign(context, origin, foreign);
+    const warm = await context.newPage();
+    await warm.goto(origin + path, { waitUntil: 'load' });
+    await sleep(300);
+    await warm.close();
     const page = await context.newPage();
     await page.goto(origin + '/blank');
     const cdp = await context.newCDPSession(page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 25 });
     await cdp.send('Profiler.start');
-    await page.evaluate(pageLoadBundle, [KEY, collectorEnv.endpoint]);
-    await sleep(500);
+    await page.goto(origin + path, { waitUntil: 'load' });
+    await sleep(1500);
     const { profile } = await cdp.send('Profiler.stop');
     return selfByFunction(profile);
   } finally {
@@ -485,33 +506,35 @@ async function profileStartup(foreign) {
 }
 
 async function startup() {
-  heading('D. snippet start-up (V8 CPU profiler, 25 us sampling)');
-  console.log(`The bundle's script element added to a blank page (fetch, compile, evaluation, install, first drain
-check), then 500 ms; self time per function in us, ${REPS} load(s) each, empty storage and 2,000 foreign keys.`);
-  const runs = { empty: [], '2k foreign': [] };
-  for (let rep = 0; rep < REPS; rep++) for (const [k, f] of [['empty', 0], ['2k foreign', 2000]]) runs[k].push(await profileStartup(f));
+  heading('D. page load of a returning visitor (V8 CPU profiler, 25 us sampling)');
+  console.log(`A warm visit first (script in the HTTP cache), then a navigation from /blank to the page, to 1.5 s after
+load; self time per function in us, ${REPS} load(s) each: ours and the floor (bench part 5a), empty storage and
+2,000 foreign keys. The profiler adds its own cost: compare the columns, do not quote them.`);
+  const cases = [['floor', '/floor-cached', 0], ['ours', '/app-cached', 0], ['floor 2k', '/floor-cached', 2000], ['ours 2k', '/app-cached', 2000]];
+  const runs = Object.fromEntries(cases.map(([k]) => [k, []]));
+  for (let rep = 0; rep < REPS; rep++) for (const [k, path, f] of cases) runs[k].push(await profileStartup(path, f));
   const toTimes = (m) => new Map([...m].map(([k, us]) => [k, { n: 1, dur: us, tdur: us }]));
   const maps = Object.fromEntries(Object.entries(runs).map(([k, list]) => [k, mergeMaps(list.map((p) => toTimes(p.self)), addTimes)]));
   const keys = new Set(Object.values(maps).flatMap((m) => [...m.keys()]));
   const rows = [...keys].filter((k) => k !== '(idle)').map((k) => ({
-    function: k.slice(0, 100),
-    'empty us': +((maps.empty.get(k)?.dur || 0) / REPS).toFixed(0),
-    '2k foreign us': +((maps['2k foreign'].get(k)?.dur || 0) / REPS).toFixed(0),
+    function: k.slice(0, 90),
+    ...Object.fromEntries(cases.map(([c]) => [`${c} us`, +((maps[c].get(k)?.dur || 0) / REPS).toFixed(0)])),
   }));
-  rows.sort((a, b) => b['empty us'] + b['2k foreign us'] - a['empty us'] - a['2k foreign us']);
-  console.table(rows.slice(0, 20));
-  const apis = mergeMaps(runs['2k foreign'].map((p) => toTimes(p.byCaller)), addTimes);
-  console.log('2k foreign: browser APIs by calling function (us, top 10):');
+  const sum = (r) => cases.reduce((a, [c]) => a + r[`${c} us`], 0);
+  rows.sort((a, b) => sum(b) - sum(a));
+  console.table(rows.slice(0, 24));
+  const apis = mergeMaps(runs['ours 2k'].map((p) => toTimes(p.byCaller)), addTimes);
+  console.log('ours 2k: browser APIs by calling function (us, top 10):');
   console.table([...apis].sort((a, b) => b[1].dur - a[1].dur).slice(0, 10).map(([k, v]) => ({ 'api  <-  caller': k.slice(0, 120), us: +(v.dur / REPS).toFixed(0) })));
 }
 
 try {
   await main();
-  await startup();
+  if (PARTS.includes('startup')) await startup();
 } catch (e) {
   console.error(`profile: ${e.stack || e.message}`);
   process.exitCode = 1;
 } finally {
-  await Promise.allSettled([browser?.close(), collectorEnv?.close(), storefront?.close()]);
+  await Promise.allSettled([browser?.close(), collectorEnv?.close(), storefront?.close(), scriptHost?.close()]);
   clearTimeout(watchdog);
 }

@@ -36,19 +36,23 @@
 // way for a page to stop sending) instead of failing the run.
 // 5. Page load: main-thread time from navigation to idle of a page with the
 //    snippet's script tag, over the same page without it (issue 10 item 2).
+//    First, issue 15's target: ours minus the floor (a script of our size that
+//    only reads localStorage.length), warm in the HTTP cache, side by side.
 //
 // Knobs: BENCH_REPS (default 3), BENCH_CALLS (default 1000), BENCH_LOAD_REPS
-// (default 5), BENCH_PARTS (e.g. cpu,load: only those parts; "ablation", where
+// (default 5), BENCH_FLOOR_REPS (default 15), BENCH_PARTS (floor: only issue 15's
+// page-load target; load: the detail too) (e.g. cpu,load: only those parts; "ablation", where
 // ours' extra cost over the floor goes, runs only when named).
 
 import { createHash } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { gzipSync, brotliCompressSync, constants as zc } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import {
   COUNT_WRITES, FLOOR_SOURCE, KEY, analyzeLog, floorSource, launch, pageFlush, pageIdentifyMany, pageKeepaliveProbe, pageLoadBundle,
-  pageStorage, seedForeign, sleep, startBenchCollector, startBenchStorefront, trackBrowserRequests, within,
+  pageStorage, seedForeign, sleep, startBenchCollector, startBenchStorefront, startScriptHost, trackBrowserRequests, within,
 } from './env.mjs';
 
 const CALLS = Number(process.env.BENCH_CALLS) || 1000;
@@ -61,6 +65,10 @@ const BUDGET = Number(/const BUDGET = (\d+)/.exec(readFileSync(fileURLToPath(new
 const FOREIGN_CHARS = 100; // key + value of each, as seedForeign writes them (the longest: 100)
 const LOAD_REPS = Number(process.env.BENCH_LOAD_REPS) || 5;
 const LOAD_QUIET_MS = 500;
+const FLOOR_REPS = Number(process.env.BENCH_FLOOR_REPS) || 15;
+const FLOOR_QUIET_MS = 1500;
+// Issue 15, item 5: ours minus the floor at page load, task time.
+const FLOOR_TARGETS = { empty: 1.0, foreign: 1.5 };
 
 const BUNDLE = fileURLToPath(new URL('../dist/growlytics.min.js', import.meta.url));
 
@@ -76,7 +84,7 @@ const fmt = (x, d = 1) => (x == null || Number.isNaN(x) || !Number.isFinite(x) ?
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const heading = (s) => console.log(`\n=== ${s} ${'='.repeat(Math.max(0, 74 - s.length))}`);
 
-let browser, collectorEnv, storefront, origin;
+let browser, collectorEnv, storefront, origin, scriptHost;
 const problems = []; // page errors and console errors seen anywhere: printed at the end
 const findings = []; // stalls and other oddities: printed at the end
 
@@ -637,6 +645,7 @@ async function loadRun(c, idle) {
     collectorEnv.reset();
     if (c.foreign) await seedForeign(context, origin, FOREIGN);
     if (c.queued) await prequeue(context, c.queued, 'ld', c.paused);
+    if (c.warm) await warmVisit(context, c.path);
     const { page, cdp, m0 } = await measuredBlankPage(context);
     const w0 = performance.now();
     await page.goto(origin + c.path, { waitUntil: 'load', timeout: 15_000 });
@@ -645,7 +654,7 @@ async function loadRun(c, idle) {
       s = await settle(c.queued, 30_000);
       flushed = s.done ? await page.evaluate(pageFlush, 10_000) : 'skipped';
     } else {
-      await sleep(LOAD_QUIET_MS);
+      await sleep(c.quiet ?? LOAD_QUIET_MS);
     }
     const m1 = await metrics(cdp);
     const wall = performance.now() - w0;
@@ -659,7 +668,7 @@ async function loadRun(c, idle) {
     // A navigation that swapped the renderer restarts the counters: not a measurement.
     const swapped = d.task < 0 || d.thread < 0;
     if (swapped) findings.push(`page load, ${c.name}: CDP metrics went back across the navigation (renderer swapped?): rep left out`);
-    if (check.live !== c.path.startsWith('/app')) findings.push(`page load, ${c.name}: window.growlytics ${check.live ? 'present' : 'missing'}`);
+    if (check.live !== c.path.startsWith('/app') && !c.path.startsWith('/floor')) findings.push(`page load, ${c.name}: window.growlytics ${check.live ? 'present' : 'missing'}`);
     if (c.deliver && s.done && (check.records || flushed !== 'resolved')) findings.push(`page load, ${c.name}: ${check.records} record(s) left, flush() ${flushed}`);
     if (c.paused && collectorEnv.log.length) findings.push(`page load, ${c.name}: ${collectorEnv.log.length} request(s) sent under Retry-After`);
     return { task: d.task - idle.task * wall, script: d.script - idle.script * wall, thread: d.thread - idle.thread * wall, wall, done: !swapped && (!s || s.done) };
@@ -667,6 +676,70 @@ async function loadRun(c, idle) {
     collectorEnv.reset();
     await context.close();
   }
+}
+
+/**
+ * A visit before the measured one: the page loads its script (into the HTTP
+ * cache: max-age), runs it once, and closes. The measured visit is then a
+ * returning visitor's, as "script warm in the HTTP cache" means.
+ */
+async function warmVisit(context, path) {
+  const page = await context.newPage();
+  await page.goto(origin + path, { waitUntil: 'load', timeout: 15_000 });
+  await sleep(300);
+  await page.close();
+}
+
+// Issue 15's page-load comparison. The floor: a script of our size that only
+// reads localStorage.length (env.mjs pageLoadFloor). Both from the cacheable
+// script host; "first visit": a cold cache and no visit before.
+const FLOOR_CASES = [
+  { name: 'floor, empty origin', path: '/floor-cached', warm: true, quiet: FLOOR_QUIET_MS },
+  { name: 'ours, empty origin', path: '/app-cached', warm: true, quiet: FLOOR_QUIET_MS, floor: 0, target: FLOOR_TARGETS.empty },
+  { name: `floor, ${FOREIGN} foreign keys`, path: '/floor-cached', warm: true, foreign: true, quiet: FLOOR_QUIET_MS },
+  { name: `ours, ${FOREIGN} foreign keys`, path: '/app-cached', warm: true, foreign: true, quiet: FLOOR_QUIET_MS, floor: 2, target: FLOOR_TARGETS.foreign },
+  { name: `floor, first visit (cold cache), ${FOREIGN} foreign keys`, path: '/floor-cached', foreign: true, quiet: FLOOR_QUIET_MS },
+  { name: `ours, first visit (cold cache), ${FOREIGN} foreign keys`, path: '/app-cached', foreign: true, quiet: FLOOR_QUIET_MS, floor: 4 },
+];
+
+async function partFloor() {
+  heading('5a. page load: ours minus the floor (issue 15 target)');
+  console.log(`Main-thread time of a navigation from /blank to ${FLOOR_QUIET_MS} ms after the load event (CDP TaskDuration, ThreadTime;
+idle rate x window subtracted), the script tag in the head, served cacheable from its own origin (as Shopify's
+CDN does). The floor is a script of our size that only reads localStorage.length: our bundle's exact bytes,
+never run (inside if (0)), after that read. "warm": a visit to the same page before (script in the HTTP
+cache; ours has run once: a returning visitor). Each case in a fresh context; cases interleaved, order
+rotated per rep; ${FLOOR_REPS} reps; medians [min-max]; "ours - floor" paired per rep against the floor row named.`);
+  const idle = await idleRate('none');
+  const res = FLOOR_CASES.map(() => []);
+  for (let rep = 0; rep < FLOOR_REPS; rep++) {
+    for (let j = 0; j < FLOOR_CASES.length; j++) {
+      const i = (j + rep) % FLOOR_CASES.length;
+      res[i].push(await loadRun(FLOOR_CASES[i], idle));
+    }
+  }
+  const ms = (xs) => (xs.length ? `${fmt(median(xs) / 1000, 2)} [${fmt(Math.min(...xs) / 1000, 2)}-${fmt(Math.max(...xs) / 1000, 2)}]` : 'n/a');
+  const over = (i, k) => res[i].map((r, rep) => (r.done && res[FLOOR_CASES[i].floor][rep]?.done ? r[k] - res[FLOOR_CASES[i].floor][rep][k] : NaN)).filter((x) => !Number.isNaN(x));
+  console.table(FLOOR_CASES.map((c, i) => {
+    const ok = res[i].filter((r) => r.done);
+    const has = c.floor !== undefined;
+    return {
+      case: c.name,
+      'TaskDuration ms': ms(ok.map((r) => r.task)),
+      'ours - floor (Task) ms': has ? `${ms(over(i, 'task'))} vs #${c.floor}` : '',
+      'ThreadTime ms': ms(ok.map((r) => r.thread)),
+      'ours - floor (Thread) ms': has ? ms(over(i, 'thread')) : '',
+      'ours - floor (Script) ms': has ? ms(over(i, 'script')) : '',
+      reps: ok.length,
+    };
+  }));
+  console.log(`\nISSUE 15 TARGET, ours - floor, extra main-thread task time (median of ${FLOOR_REPS} paired reps; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}):`);
+  FLOOR_CASES.forEach((c, i) => {
+    if (c.target === undefined) return;
+    const xs = over(i, 'task');
+    const m = xs.length ? median(xs) / 1000 : NaN;
+    console.log(`  ${c.name.replace('ours, ', '').padEnd(22)} ${m >= 0 ? '+' : ''}${fmt(m, 2)} ms (target <= +${c.target.toFixed(1)} ms): ${!xs.length ? 'no data' : m <= c.target ? 'met' : 'NOT met'}`);
+  });
 }
 
 async function partLoad() {
@@ -734,11 +807,12 @@ async function main() {
   bundleSize();
   browser = await launch();
   collectorEnv = await startBenchCollector();
-  storefront = await startBenchStorefront(collectorEnv.endpoint);
+  scriptHost = await startScriptHost();
+  storefront = await startBenchStorefront(collectorEnv.endpoint, scriptHost.origin);
   origin = storefront.origin;
   console.log(`Chromium ${browser.version()}, storefront ${origin}, collector ${collectorEnv.endpoint}`);
 
-  const parts = [[partCpu, 600_000], [partStorage, 90_000], [partDrain, 90_000], [partCoalesce, 120_000], [partLoad, 240_000], [partAblation, 900_000]];
+  const parts = [[partCpu, 600_000], [partStorage, 90_000], [partDrain, 90_000], [partCoalesce, 120_000], [partFloor, 600_000], [partLoad, 240_000], [partAblation, 900_000]];
   // BENCH_PARTS=cpu,load runs only those parts (names without the "part" prefix).
   const only = process.env.BENCH_PARTS?.toLowerCase().split(',');
   const chosen = (p) => (only ? only.includes(p.name.slice(4).toLowerCase()) : p !== partAblation);
@@ -771,6 +845,6 @@ try {
   console.error(`bench: ${e.message}`);
   process.exitCode = 1;
 } finally {
-  await Promise.allSettled([browser?.close(), collectorEnv?.close(), storefront?.close()]);
+  await Promise.allSettled([browser?.close(), collectorEnv?.close(), storefront?.close(), scriptHost?.close()]);
   clearTimeout(watchdog);
 }

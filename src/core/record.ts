@@ -11,6 +11,15 @@ import type { Attributes } from './validate';
 export const PREFIX = 'growlytics:';
 /** One queued profile update: `growlytics:r:<time><seq><tab>` → `{"i": id, "a": attributes}` (its time is in its key; a `t` field older versions wrote is ignored). */
 export const RECORD = PREFIX + 'r:';
+/**
+ * `growlytics:q` → the time (ms) of the latest record write. Every writer
+ * (the theme's `enqueue`, a checkout pixel) sets it right before its record,
+ * never reads or merges it, and nobody deletes it: a page load compares it
+ * with the theme's scan stamp (`theme/scan.ts`) to skip the storage scan
+ * when no record can be there. (A plain write, not a list: two writers
+ * racing both leave a recent time, which is all a reader needs.)
+ */
+export const WRITTEN = PREFIX + 'q';
 /** The type an attribute name is locked to (SPEC §1 rule 5): `growlytics:t:<name>` → a Kind. */
 export const TYPE = PREFIX + 't:';
 /** Custom names counted for one id (rule 4): `growlytics:n:<hash of id>` → JSON array of names. */

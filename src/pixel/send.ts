@@ -1,4 +1,4 @@
-import { LEASE, NAMES, TYPE, hash, recordKey } from '../core/record';
+import { LEASE, NAMES, TYPE, WRITTEN, hash, recordKey } from '../core/record';
 import { AUTH, DROP, OK, RETRY, backoff, retryAfter, verdict } from '../core/retry';
 import { post } from '../core/transport';
 import { checkAttributes, type Attributes, type Kind } from '../core/validate';
@@ -100,6 +100,8 @@ export const pixelSender = (
       // Never back in time within a runtime, so keys sort in call order.
       const time = (lastTime = Math.max(lastTime, Date.now()));
       const key = recordKey(time, seq++, tab);
+      // Before the record: a storefront page load that sees no newer write than its last scan skips the scan.
+      await store._set(WRITTEN, time + '');
       await store._set(key, JSON.stringify({ i: id, a: accepted }));
       pending.set(id, (pending.get(id) || []).concat([[key, accepted]]));
       await send(id);

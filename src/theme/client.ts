@@ -4,11 +4,12 @@ import { config } from './config';
 import { allowed, watchConsent } from './consent';
 import { PREFIX } from '../core/record';
 import { report } from './report';
-import { del, persist, set, storedKeys } from './store';
+import { del, persist, set } from './store';
 import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
 import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
 import { discardUnpersisted, enqueue, syncQueue } from './queue';
+import { mayHoldRecords, scan } from './scan';
 import { flushNow, kick, unload } from './sender';
 
 // `growlytics:c` is written when the visitor grants consent, so other open
@@ -90,6 +91,9 @@ export const api = {
       attributes ??= {}; // null and undefined mean none
       if (!isPlainObject(attributes)) throw 0; // reported below
       if (target) {
+        // What earlier pages left, if the page load skipped it: this call
+        // merges with their records, and its name list joins their bound.
+        scan();
         // Reserved fields go only into the logged-in customer's own profile,
         // and the caller's values win over them. (Another id: `false`, whose
         // Object.keys() is [], so no fields.)
@@ -143,7 +147,10 @@ export const install = (win: any): Growlytics => {
   if (existing?.identify) return existing; // a live API, not a pre-load array
   const doc = win.document;
   const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
-  storedKeys(syncQueue); // oldest record first: record keys sort by time
+  // What earlier pages, other tabs and the checkout pixels left, unless two
+  // reads show nothing can be there (scan.ts); records written from now on
+  // arrive as storage events.
+  if (mayHoldRecords()) scan();
   // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
   // Retry-After; and it ends a refused key's pause, as every key comes
   // through init (the script tag's too), which lifts it.

@@ -1,5 +1,5 @@
 import { commit, countedFor, lists, lockOf } from './known';
-import { NAMES, RECORD, hash, recordKey, type StoredRecord } from '../core/record';
+import { NAMES, RECORD, WRITTEN, hash, recordKey, type StoredRecord } from '../core/record';
 import { report } from './report';
 import { forgetPrint } from './shopify';
 import { del, get, memory, parse, set } from './store';
@@ -33,9 +33,11 @@ const records = new Map<string, Record>();
 const tab = hash(Math.random() + '');
 
 const index = (key: string, json: string): void => {
+  // Records are immutable: a key indexed already (a storage event that came
+  // before the scan that lists it too) is the same record.
+  if (records.has(key)) return;
   const record: Record = parse(json);
-  // Each key arrives once: records are immutable, and a storage event never
-  // reaches the tab that wrote the key. Not a record as enqueue() writes it: garbage under our prefix.
+  // Not a record as enqueue() writes it: garbage under our prefix.
   if (typeof record?.i != 'string' || !record.i || !isPlainObject(record.a)) return del(key);
   records.set(key, record);
   chars += record._size = json.length;
@@ -91,6 +93,8 @@ export const enqueue = (id: string, attributes: Attributes, accept: () => void):
   if (json.length > 500_000) return `attributes: over ${500_000} chars`;
   accept();
   const key = recordKey(now, seq++, tab);
+  // Before the record: a page load that sees no write newer than its last scan skips the scan (scan.ts).
+  set(WRITTEN, now);
   set(key, json);
   index(key, json);
   return '';

@@ -47,13 +47,16 @@ export const del = (key: string): void => {
   } catch {}
 };
 
-/** Calls `each` with every key of ours in localStorage and its value, in key order: once at start-up, never per call. */
+/** Calls `each` with every key of ours in localStorage and its value, in key order: at most once a page (scan.ts), never per call. */
 export const storedKeys = (each: (key: string, value: string | null | void) => void): void => {
   try {
-    // A Storage object's own enumerable properties are its keys (HTML spec: its supported property names).
+    // A Storage object's own enumerable properties are its keys (HTML spec:
+    // its supported property names). Ours are picked out before sorting:
+    // other scripts' keys may be thousands.
     Object.keys(localStorage)
+      .filter((key) => !key.indexOf(PREFIX))
       .sort()
-      .forEach((key) => key.indexOf(PREFIX) || each(key, get(key)));
+      .forEach((key) => each(key, get(key)));
   } catch {}
 };
 

@@ -1,0 +1,50 @@
+import { PREFIX, WRITTEN } from '../core/record';
+import { queued, syncQueue } from './queue';
+import { get, set, storedKeys } from './store';
+
+/**
+ * Finding what earlier pages left (SPEC §3: sent on the next page load)
+ * without listing the origin's keys on every page load. Listing them
+ * (`storedKeys`) costs about 1 ms per 1,000 keys of other scripts; two reads
+ * tell whether it can find anything:
+ * - `growlytics:q` (core/record.ts `WRITTEN`): the time of the latest record
+ *   write, set by every writer right before its record;
+ * - `growlytics:s`: a time before which every record written was seen by a
+ *   scan that then found none, written by such a scan.
+ * A page scans when a record was written since (q >= s), when s is missing
+ * (a browser this version never scanned: records of an older version, which
+ * wrote no q, are found there), or when s is ahead of the clock (it went
+ * back). Two writers racing on q both leave a recent time; q is never
+ * deleted and s only moves by a scan that found nothing, so no interleaving
+ * hides a record for good (ARCHITECTURE.md, "Finding the queue").
+ */
+
+// A record another process wrote just before a scan may not have reached
+// this page yet (Chromium hands writes to other renderers within tens of
+// ms; a pixel writes q and then its record through an async bridge). The
+// stamp is set this much before the scan began, so a record written that
+// close to it makes the next page load scan again.
+const MARGIN = 10_000;
+
+/** 1 once this page listed storage. */
+let scanned: unknown;
+
+/**
+ * Indexes every record and name list in storage, once a page; the first
+ * identify calls it too (a call merges with, and a name list is bounded by,
+ * what earlier pages left). Stamps `growlytics:s` when it found no record.
+ */
+export const scan = (): void => {
+  if (scanned) return;
+  scanned = 1;
+  const started = Date.now();
+  storedKeys(syncQueue); // oldest record first: record keys sort by time
+  if (!queued.size) set(PREFIX + 's', started - MARGIN);
+};
+
+/** Whether a record may be in storage that this page has not indexed: the scan's two reads. */
+export const mayHoldRecords = (): boolean => {
+  const stamp = +get(PREFIX + 's')!; // NaN when missing or garbage
+  // `!(a <= b)`: true for NaN too. A missing q (NaN) is no write since.
+  return !(stamp <= Date.now()) || +get(WRITTEN)! >= stamp;
+};
