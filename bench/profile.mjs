@@ -302,18 +302,27 @@ function selfByFunction(profile) {
 
 // ------------------------------------------------------------ 3. page load, traced
 
-async function traceLoad(path, foreign) {
+/** A visit to `path` that fills the HTTP cache with its script and runs it once (bench part 5a's "warm"). */
+async function warmVisit(context, path) {
+  const page = await context.newPage();
+  await page.goto(origin + path, { waitUntil: 'load' });
+  await sleep(300);
+  await page.close();
+}
+
+async function traceLoad(path, foreign, warm) {
   const context = await browser.newContext();
   try {
     collectorEnv.reset();
     if (foreign) await seedForeign(context, origin, foreign);
+    if (warm) await warmVisit(context, path);
     const page = await context.newPage();
     await page.goto(origin + '/blank');
     await sleep(200);
     const events = await traced(async () => {
       await page.evaluate(() => console.timeStamp('bench:start'));
       await page.goto(origin + path, { waitUntil: 'load' });
-      await sleep(500);
+      await sleep(warm ? 1500 : 500);
       await page.evaluate(() => console.timeStamp('bench:end'));
     });
     const tasks = mainThreadTasks(events, (e) => e.name === 'TimeStamp' && e.args?.data?.message === 'bench:end');
@@ -331,7 +340,7 @@ async function traceLoad(path, foreign) {
         if (e.name !== 'v8.compile') { oursDur += e.dur; oursTdur += e.tdur; }
       }
     });
-    return { groups: groupTasks(win, []), total: win.reduce((a, t) => ({ dur: a.dur + t.dur, tdur: a.tdur + t.tdur }), { dur: 0, tdur: 0 }), ourEvents, sameThread: t0 != null };
+    return { groups: groupTasks(win, []), self: selfTimes(win), total: win.reduce((a, t) => ({ dur: a.dur + t.dur, tdur: a.tdur + t.tdur }), { dur: 0, tdur: 0 }), ourEvents, sameThread: t0 != null };
   } finally {
     await context.close();
   }
@@ -465,9 +474,15 @@ URL (its compile, evaluation and later calls). Empty storage and 2,000 foreign k
   for (const [label, path, foreign] of [['bare', '/blank', 0], ['snippet', '/app', 0], ['bare 2k', '/blank', 2000], ['snippet 2k', '/app', 2000]]) {
     loads[label] = await traceLoad(path, foreign);
   }
+  // Bench part 5a's pair: a returning visitor (script warm in the HTTP cache), the floor and ours.
+  const warm = {};
+  for (const [label, path, foreign] of [['floor', '/floor-cached', 0], ['ours', '/app-cached', 0], ['floor 2k', '/floor-cached', 2000], ['ours 2k', '/app-cached', 2000]]) {
+    warm[label] = await traceLoad(path, foreign, true);
+  }
   printGroups('tasks by kind (us per page load):', Object.fromEntries(Object.entries(loads).map(([k, v]) => [k, v.groups])), { n: 1, unit: 'load' });
-  for (const label of ['snippet', 'snippet 2k']) {
-    const l = loads[label];
+  printGroups('returning visitor, the floor and ours (bench part 5a), window to load + 1.5 s (us per page load):', Object.fromEntries(Object.entries(warm).map(([k, v]) => [k, v.groups])), { n: 1, unit: 'load' });
+  printSelf('returning visitor: exclusive time per trace event (us per page load, top 24):', Object.fromEntries(Object.entries(warm).map(([k, v]) => [k, v.self])), 1, 24);
+  for (const [label, l] of [...Object.entries(loads).filter(([k]) => k.startsWith('snippet')), ['ours (warm)', warm.ours], ['ours 2k (warm)', warm['ours 2k']]]) {
     console.log(`${label}: events with growlytics.min.js's URL: ${[...l.ourEvents].map(([k, v]) => `${k} x${v.n} ${fmt(v.dur / 1000, 2)} ms wall / ${fmt(v.tdur / 1000, 2)} ms CPU`).join('; ') || 'none'}` +
       `${l.sameThread ? '' : ' (navigation changed renderer: window starts at its first task)'}`);
   }

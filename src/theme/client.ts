@@ -9,7 +9,7 @@ import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
 import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
 import { discardUnpersisted, enqueue, syncQueue } from './queue';
-import { mayHoldRecords, scan } from './scan';
+import { catchUp, onScan, scan } from './scan';
 import { flushNow, kick, unload } from './sender';
 
 // `growlytics:c` is written when the visitor grants consent, so other open
@@ -116,8 +116,13 @@ export const api = {
     return { queued: !!queued, errors };
   },
 
-  /** Attempts every queued profile now; resolves, never rejects, when done. */
-  flush: flushNow as () => Promise<void>,
+  /** Attempts every queued profile now (also what another tab left); resolves, never rejects, when done. */
+  flush: (): Promise<void> => {
+    try {
+      catchUp();
+    } catch {}
+    return flushNow();
+  },
 
   /** Forgets the current Shopify customer (call on logout). Queued profiles are still delivered. */
   reset: guard(forgetCustomer),
@@ -147,14 +152,6 @@ export const install = (win: any): Growlytics => {
   if (existing?.identify) return existing; // a live API, not a pre-load array
   const doc = win.document;
   const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
-  // What earlier pages, other tabs and the checkout pixels left, unless two
-  // reads show nothing can be there (scan.ts); records written from now on
-  // arrive as storage events.
-  if (mayHoldRecords()) scan();
-  // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
-  // Retry-After; and it ends a refused key's pause, as every key comes
-  // through init (the script tag's too), which lifts it.
-  flushNow();
   // The answer may have changed: granted, what waited in memory is stored
   // and sent, and when the visitor chose here (`chose` is their
   // visitorConsentCollected event), other tabs hear of it; refused by the
@@ -164,18 +161,28 @@ export const install = (win: any): Growlytics => {
   );
   watchConsent(settle);
   on(doc, 'visitorConsentCollected', settle);
-  on(win, 'storage', (e: StorageEvent) => {
-    syncQueue(e.key, e.newValue);
-    // Another tab's visitor (the same person) granted consent: store and send
-    // what waits here. Asked six times over 2.5 s: the consent cookie the
-    // other tab set may reach this tab after the storage event (Firefox).
-    if (e.key == PREFIX + 'c') [...Array(6)].map((_, t) => setTimeout(settle, t * 500));
-    // A removal may be another tab's lease or records going: what waited on them can go now.
-    e.newValue || kick();
-  });
-  on(win, 'online', flushNow);
+  // Other tabs' writes, from this page's first scan on (scan.ts).
+  onScan(() =>
+    on(win, 'storage', (e: StorageEvent) => {
+      syncQueue(e.key, e.newValue);
+      // Another tab's visitor (the same person) granted consent: store and send
+      // what waits here. Asked six times over 2.5 s: the consent cookie the
+      // other tab set may reach this tab after the storage event (Firefox).
+      if (e.key == PREFIX + 'c') [...Array(6)].map((_, t) => setTimeout(settle, t * 500));
+      // A removal may be another tab's lease or records going: what waited on them can go now.
+      e.newValue || kick();
+    }),
+  );
+  // What earlier pages, other tabs and the checkout pixels left, unless two
+  // reads show nothing can be there (scan.ts).
+  catchUp();
+  // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
+  // Retry-After; and it ends a refused key's pause, as every key comes
+  // through init (the script tag's too), which lifts it.
+  flushNow();
+  on(win, 'online', api.flush);
   on(win, 'pagehide', unload); // its event says the page is gone
-  on(win, 'pageshow', kick); // also a back/forward-cache restore
+  on(win, 'pageshow', () => (catchUp(), kick())); // also a back/forward-cache restore
   on(doc, 'visibilitychange', () => (doc.hidden ? unload() : kick()));
   // The script tag, also with async and defer; none when imported as a module.
   const data = doc.currentScript?.dataset;
