@@ -52,9 +52,10 @@ export const scan = (): void => {
 
 /** Whether a record may be in storage that this page has not indexed: the scan's two reads. */
 export const mayHoldRecords = (): boolean => {
-  const stamp = +get(PREFIX + 's')!; // NaN when missing or garbage
-  // `!(a <= b)`: true for NaN too. A missing q (NaN) is no write since.
-  return !(stamp <= Date.now()) || +get(WRITTEN)! >= stamp;
+  // 0 when missing (`+null`), NaN for garbage: both are "never stamped".
+  const stamp = +get(PREFIX + 's')!;
+  // A missing q (0) or garbage (NaN) is no write since the stamp.
+  return !(stamp > 0 && stamp <= Date.now()) || +get(WRITTEN)! >= stamp;
 };
 
 /**
