@@ -118,9 +118,7 @@ export const api = {
 
   /** Attempts every queued profile now (also what another tab left); resolves, never rejects, when done. */
   flush: (): Promise<void> => {
-    try {
-      catchUp();
-    } catch {}
+    catchUp(); // throws nothing: storage is touched behind store.ts's guards
     return flushNow();
   },
 
