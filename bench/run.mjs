@@ -760,7 +760,7 @@ measured page is the first of its renderer to open localStorage, unless a theme 
 Foreign keys: ${FOREIGN} of other apps, ~${FOREIGN_CHARS} chars each (key + value). 100 queued: a prior page queued them under
 503 + Retry-After (kept in force for "Retry-After", taken as over for "delivered"). Cases interleaved,
 order rotated per rep; median [min-max] of ${LOAD_REPS} reps; "over bare" = paired per rep against the
-page named, median [min-max]. Target (issue 10): <= 1 ms over the bare page, flat in foreign keys.`);
+page named, median [min-max]. The target is part 5a's (issue 15: ours minus the floor); these rows show the detail.`);
   const idle = await idleRate('none');
   const res = LOAD_CASES.map(() => []);
   for (let rep = 0; rep < LOAD_REPS; rep++) {
