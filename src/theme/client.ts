@@ -2,9 +2,9 @@
 // bundle lays the modules out in this order, which compresses 5 bytes better.
 import { config } from './config';
 import { allowed, watchConsent } from './consent';
-import { PREFIX } from '../core/record';
+import { PREFIX, WRITTEN } from '../core/record';
 import { report } from './report';
-import { del, persist, set } from './store';
+import { del, memory, persist, set } from './store';
 import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
 import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
@@ -154,9 +154,17 @@ export const install = (win: any): Growlytics => {
   // and sent, and when the visitor chose here (`chose` is their
   // visitorConsentCollected event), other tabs hear of it; refused by the
   // visitor, it is dropped.
-  const settle = guard((chose?: unknown) =>
-    allowed() ? (persist(), kick(), chose && set(PREFIX + 'c', Date.now())) : chose && discardUnpersisted(),
-  );
+  const settle = guard((chose?: unknown) => {
+    if (allowed()) {
+      // Records that waited in memory reach storage only now: so must the
+      // time of the latest record write, or a scan stamped meanwhile by
+      // another tab would count them as seen (scan.ts).
+      if (memory.has(WRITTEN)) memory.set(WRITTEN, Date.now());
+      persist();
+      kick();
+      if (chose) set(PREFIX + 'c', Date.now());
+    } else if (chose) discardUnpersisted();
+  });
   watchConsent(settle);
   on(doc, 'visitorConsentCollected', settle);
   // Other tabs' writes, from this page's first scan on (scan.ts).

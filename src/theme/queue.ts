@@ -25,6 +25,7 @@ const MAX_RECORDS = 2000;
 let chars = 0;
 let seq = 0;
 let lastTime = 0;
+let noted = 0; // when this page last wrote growlytics:q
 /** id -> its record keys, oldest first. Insertion order is queue order. */
 export const queued = new Map<string, string[]>();
 /** key -> record, oldest first. */
@@ -93,8 +94,11 @@ export const enqueue = (id: string, attributes: Attributes, accept: () => void):
   if (json.length > 500_000) return `attributes: over ${500_000} chars`;
   accept();
   const key = recordKey(now, seq++, tab);
-  // Before the record: a page load that sees no write newer than its last scan skips the scan (scan.ts).
-  set(WRITTEN, now);
+  // Before the record: a page load that sees no write newer than its last
+  // scan skips the scan (scan.ts). Once a second is enough: a scan's stamp
+  // lies 10 s before it began, so a write this page noted up to a second
+  // earlier still counts as "since".
+  if (now - noted > 1000) set(WRITTEN, (noted = now));
   set(key, json);
   index(key, json);
   return '';

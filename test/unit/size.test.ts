@@ -5,10 +5,10 @@ import { expect, it } from 'vitest';
 // The size budget (GUIDE habit 3): the whole product in under 3.5 KiB
 // gzipped. A ratchet: lowered to just above the bundle as each size pass
 // lands (issue 10 aims at 3,072). Runs against the built bundle; `npm test`
-// builds first. Raised from 3,530 to 3,660 by issue 15 item 5 (a lighter
+// builds first. Raised from 3,530 to 3,680 by issue 15 item 5 (a lighter
 // page load: the scan skipped when no record can be there, the storage
 // listener from the first scan on).
-const BUDGET = 3660;
+const BUDGET = 3680;
 
 it(`dist/growlytics.min.js stays under ${BUDGET} bytes gzipped`, () => {
   const code = readFileSync('dist/growlytics.min.js');
