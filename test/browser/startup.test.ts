@@ -136,4 +136,38 @@ describe('page load', () => {
     await deliveredOnce(env, a, 'late-1');
     expect(env.collector.requests.filter((r) => r.id === 'late-1').map((r) => r.status)).toEqual([503, 200]);
   });
+
+  test('records that waited for consent reach storage with a fresh growlytics:q: a stamp another tab wrote meanwhile does not hide them from the next page load', async () => {
+    const env = await h.setup();
+    const page = env.page({ before: '', head: '' }).replace('<head>', '<head><script src="/demo/assets/consent-tracking-api.js"></script>');
+    await env.serve({ '/': page, '/blank': env.page({ mode: 'none' }) });
+    // A record an earlier page left: B's scan finds it, so B stamps nothing
+    // of its own (a stamp B wrote would be older than its call, and would
+    // hide the race below).
+    const earlier = await env.open('/blank');
+    await writeRecord(earlier, 'before-q', Date.now());
+    const left = await earlier.storage();
+    await earlier.close();
+    const b = await env.open('/');
+    expect((await b.identify('consent-q', { plan: 'left' })).queued).toBe(true);
+    expect(await b.storage(), 'nothing stored before consent').toEqual(left);
+    // Another tab's scan, after that call, found no record and stamped (a
+    // scan 10 s later stamps "now"): written from a page without the snippet.
+    const other = await env.open('/blank');
+    await other.evaluate(() => localStorage.setItem('growlytics:s', String(Date.now())));
+    await other.close();
+    // The visitor grants consent in B while the collector is unreachable:
+    // the record reaches storage, its send fails, and B closes.
+    env.collector.setFaults({ drop: true });
+    await b.evaluate(() => new Promise<void>((done) => (window as any).Shopify.customerPrivacy.setTrackingConsent({ analytics: true }, done)));
+    await env.waitFor((c) => c.requests.some((r) => r.id === 'consent-q'), 10_000, 'consent-q attempted');
+    expect(Object.keys(await b.storage()).some((k) => k.startsWith('growlytics:r:'))).toBe(true);
+    await b.close();
+    env.collector.setFaults({});
+    // Red without the fresh `growlytics:q` in client.ts settle: q would hold
+    // the time of the call, before the stamp, and this load would not scan.
+    const next = await env.open('/');
+    await env.waitFor((c) => okRequests(c, 'before-q').length === 1, 15_000, 'before-q delivered');
+    await deliveredOnce(env, next, 'consent-q');
+  });
 });
