@@ -40,9 +40,10 @@
 //    only reads localStorage.length), warm in the HTTP cache, side by side.
 //
 // Knobs: BENCH_REPS (default 3), BENCH_CALLS (default 1000), BENCH_LOAD_REPS
-// (default 5), BENCH_FLOOR_REPS (default 15), BENCH_PARTS (floor: only issue 15's
-// page-load target; load: the detail too) (e.g. cpu,load: only those parts; "ablation", where
-// ours' extra cost over the floor goes, runs only when named).
+// (default 5), BENCH_FLOOR_REPS (default 15), BENCH_WARM_VISITS (default 2),
+// BENCH_PARTS (e.g. cpu,load: only those parts; "floor": issue 15's page-load
+// target alone; "ablation", where ours' extra cost over the floor goes, runs
+// only when named).
 
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -52,7 +53,7 @@ import { gzipSync, brotliCompressSync, constants as zc } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import {
   COUNT_WRITES, FLOOR_SOURCE, KEY, analyzeLog, floorSource, launch, pageFlush, pageIdentifyMany, pageKeepaliveProbe, pageLoadBundle,
-  pageStorage, seedForeign, sleep, startBenchCollector, startBenchStorefront, startScriptHost, trackBrowserRequests, within,
+  pageStorage, seedForeign, sleep, startBenchCollector, startBenchStorefront, startScriptHost, trackBrowserRequests, warmVisit, within,
 } from './env.mjs';
 
 const CALLS = Number(process.env.BENCH_CALLS) || 1000;
@@ -67,8 +68,7 @@ const LOAD_REPS = Number(process.env.BENCH_LOAD_REPS) || 5;
 const LOAD_QUIET_MS = 500;
 const FLOOR_REPS = Number(process.env.BENCH_FLOOR_REPS) || 15;
 const FLOOR_QUIET_MS = 1500;
-// Visits before the measured one: Chromium keeps V8's compiled code with a
-// script's HTTP cache entry from its second run, and uses it from the third.
+// Visits before the measured one (env.mjs warmVisit).
 const WARM_VISITS = Number(process.env.BENCH_WARM_VISITS ?? 2);
 // Issue 15, item 5: ours minus the floor at page load, task time.
 const FLOOR_TARGETS = { empty: 1.0, foreign: 1.5 };
@@ -648,7 +648,7 @@ async function loadRun(c, idle) {
     collectorEnv.reset();
     if (c.foreign) await seedForeign(context, origin, FOREIGN);
     if (c.queued) await prequeue(context, c.queued, 'ld', c.paused);
-    for (let v = 0; v < (c.warm || 0); v++) await warmVisit(context, c.path);
+    for (let v = 0; v < (c.warm || 0); v++) await warmVisit(context, origin + c.path);
     const { page, cdp, m0 } = await measuredBlankPage(context);
     const w0 = performance.now();
     await page.goto(origin + c.path, { waitUntil: 'load', timeout: 15_000 });
@@ -681,18 +681,6 @@ async function loadRun(c, idle) {
   }
 }
 
-/**
- * A visit before the measured one: the page loads its script (into the HTTP
- * cache: max-age), runs it once, and closes. The measured visit is then a
- * returning visitor's, as "script warm in the HTTP cache" means.
- */
-async function warmVisit(context, path) {
-  const page = await context.newPage();
-  await page.goto(origin + path, { waitUntil: 'load', timeout: 15_000 });
-  await sleep(300);
-  await page.close();
-}
-
 // Issue 15's page-load comparison. The floor: a script of our size that only
 // reads localStorage.length (env.mjs pageLoadFloor). Both from the cacheable
 // script host; "first visit": a cold cache and no visit before.
@@ -710,9 +698,10 @@ async function partFloor() {
   console.log(`Main-thread time of a navigation from /blank to ${FLOOR_QUIET_MS} ms after the load event (CDP TaskDuration, ThreadTime;
 idle rate x window subtracted), the script tag in the head, served cacheable from its own origin (as Shopify's
 CDN does). The floor is a script of our size that only reads localStorage.length: our bundle's exact bytes,
-never run (inside if (0)), after that read. "warm": a visit to the same page before (script in the HTTP
-cache; ours has run once: a returning visitor). Each case in a fresh context; cases interleaved, order
-rotated per rep; ${FLOOR_REPS} reps; medians [min-max]; "ours - floor" paired per rep against the floor row named.`);
+never run (inside if (0)), after that read. Warm: ${WARM_VISITS} visit(s) to the same page before (the script in the
+HTTP cache, with V8's code cache from the second; ours has run: a returning visitor with nothing queued).
+Each case in a fresh context; cases interleaved, order rotated per rep; ${FLOOR_REPS} reps; medians [min-max];
+"ours - floor" paired per rep against the floor row named. Load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`);
   const idle = await idleRate('none');
   const res = FLOOR_CASES.map(() => []);
   for (let rep = 0; rep < FLOOR_REPS; rep++) {
@@ -736,7 +725,7 @@ rotated per rep; ${FLOOR_REPS} reps; medians [min-max]; "ours - floor" paired pe
       reps: ok.length,
     };
   }));
-  console.log(`\nISSUE 15 TARGET, ours - floor, extra main-thread task time (median of ${FLOOR_REPS} paired reps; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}):`);
+  console.log(`\nISSUE 15 TARGET, ours - floor, extra main-thread task time (median of ${FLOOR_REPS} paired reps; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}):`);
   FLOOR_CASES.forEach((c, i) => {
     if (c.target === undefined) return;
     const xs = over(i, 'task');
