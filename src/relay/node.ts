@@ -39,6 +39,9 @@ const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const body = Buffer.from(await response.arrayBuffer());
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name] = value));
+    // Refused before its whole body was read (413): the rest of the upload
+    // is still on the socket, so it cannot carry another request.
+    if (!req.complete) headers.connection = 'close';
     res.writeHead(response.status, headers);
     res.end(body);
   } catch {
