@@ -5,7 +5,10 @@
 import '@shopify/shopify-api/adapters/node';
 import { LATEST_API_VERSION, shopifyApi } from '@shopify/shopify-api';
 import { describe, expect, it } from 'vitest';
-import { checkSignature, equalInConstantTime, hmacHex, signedMessage } from '../../src/relay/signature';
+import { checkSignature, equalInConstantTime, hmacHex, signedMessage, signingKey } from '../../src/relay/signature';
+
+const sign = async (secret: string, message: string) => hmacHex(await signingKey(secret), message);
+const check = async (query: URLSearchParams, secret: string, now: number) => checkSignature(query, await signingKey(secret), now);
 
 // "Authenticate app proxies" (shopify.dev): shared secret `hush`; this
 // forwarded query and signature are the page's own. (The page now writes
@@ -22,8 +25,8 @@ describe("Shopify's documented algorithm", () => {
     expect(signedMessage(query)).toBe(
       'extra=1,2logged_in_customer_id=1path_prefix=/apps/awesome_reviewsshop=shop-name.myshopify.comtimestamp=1317327555',
     );
-    expect(await hmacHex('hush', signedMessage(query))).toBe(query.get('signature'));
-    expect(await checkSignature(query, 'hush', DOCS_TIME)).toBe('');
+    expect(await sign('hush', signedMessage(query))).toBe(query.get('signature'));
+    expect(await check(query, 'hush', DOCS_TIME)).toBe('');
   });
 
   it('values are signed decoded: %XX, + and UTF-8', () => {
@@ -42,7 +45,7 @@ describe("Shopify's documented algorithm", () => {
     ['91 s later', 'hush', DOCS_TIME + 91_000, 'stale timestamp'],
     ['91 s earlier', 'hush', DOCS_TIME - 91_000, 'stale timestamp'],
   ])('the documented example with %s', async (_case, secret, now, problem) => {
-    expect(await checkSignature(new URLSearchParams(DOCS_QUERY), secret, now)).toBe(problem);
+    expect(await check(new URLSearchParams(DOCS_QUERY), secret, now)).toBe(problem);
   });
 
   it.each([
@@ -55,13 +58,13 @@ describe("Shopify's documented algorithm", () => {
   ])('%s', async (_case, change, problem) => {
     const query = new URLSearchParams(DOCS_QUERY);
     change(query);
-    expect(await checkSignature(query, 'hush', DOCS_TIME)).toBe(problem);
+    expect(await check(query, 'hush', DOCS_TIME)).toBe(problem);
   });
 
   it('a signed query without a timestamp is stale', async () => {
     const query = new URLSearchParams('shop=a.myshopify.com&logged_in_customer_id=');
-    query.set('signature', await hmacHex('s', signedMessage(query)));
-    expect(await checkSignature(query, 's', DOCS_TIME)).toBe('stale timestamp');
+    query.set('signature', await sign('s', signedMessage(query)));
+    expect(await check(query, 's', DOCS_TIME)).toBe('stale timestamp');
   });
 });
 
@@ -128,16 +131,16 @@ describe('cross-check with @shopify/shopify-api 11 (validateHmac, signator appPr
     for (let n = 0; n < 200; n++) {
       const query = generated();
       if (new Set(query.keys()).size < [...query.keys()].length) repeated++;
-      query.set('signature', await hmacHex(secret, signedMessage(query)));
+      query.set('signature', await sign(secret, signedMessage(query)));
       // Through the wire: encoded by URLSearchParams, decoded again.
       const received = new URLSearchParams(query.toString());
       expect(await oracle(received), received.toString()).toBe(true);
-      expect(await checkSignature(received, secret, Date.now())).toBe('');
+      expect(await check(received, secret, Date.now())).toBe('');
 
       const changed = new URLSearchParams(received);
       changed.append(pick(NAMES, 4), pick(VALUES, 4));
       expect(await oracle(changed), changed.toString()).toBe(false);
-      expect(await checkSignature(changed, secret, Date.now())).toBe('wrong signature');
+      expect(await check(changed, secret, Date.now())).toBe('wrong signature');
     }
     expect(repeated).toBeGreaterThan(20); // the repeated-name case was exercised
   });
@@ -147,7 +150,7 @@ describe('cross-check with @shopify/shopify-api 11 (validateHmac, signator appPr
     const withHush = shopifyApi({ apiKey: 'x', apiSecretKey: 'hush', scopes: [], hostName: 'relay.test', apiVersion: LATEST_API_VERSION, isEmbeddedApp: false, logger: { level: 0 } });
     // Re-sign with a fresh timestamp so the oracle's clock check passes.
     query.set('timestamp', String(Math.floor(Date.now() / 1000)));
-    query.set('signature', await hmacHex('hush', signedMessage(query)));
+    query.set('signature', await sign('hush', signedMessage(query)));
     expect(await withHush.utils.validateHmac(asObject(query) as any, { signator: 'appProxy' })).toBe(true);
   });
 });
