@@ -42,7 +42,8 @@ export const handler = {
     const started = Date.now();
     let result: Outcome;
     try {
-      result = await handle(request, env, started);
+      // A runtime that passes no env still gets the 500 that names the first variable.
+      result = await handle(request, env ?? {}, started);
     } catch {
       // A bug, not a refusal: say so without echoing anything of the request.
       result = { response: refuse(500, 'relay error'), outcome: 'relay error', shop: null };

