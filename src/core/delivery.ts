@@ -137,7 +137,8 @@ export const delivery = (rt: Runtime) => {
       // Backoff grows per failed round, not per request: six requests failing
       // together are one failure of the server.
       const held = Math.max(hold, now + retryAfter(header, now));
-      const pause = [Math.max(until, held, now + backoff(failed, Math.random())), held, Math.max(failures, failed)];
+      // Whole milliseconds: a timer set for the pause's end then finds it over.
+      const pause = [Math.max(until, held, now + Math.ceil(backoff(failed, Math.random()))), held, Math.max(failures, failed)];
       await store._set(PAUSE, pause.join());
       return pause[0];
     } else {

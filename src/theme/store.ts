@@ -1,4 +1,4 @@
-import { allowed } from './consent';
+import { allowed, editing } from './consent';
 import { PREFIX } from '../core/record';
 
 export { PREFIX };
@@ -42,12 +42,13 @@ export const set = (key: string, value: unknown): void => {
 /**
  * Deletes a value, whatever consent says: removing data is never storing it
  * (SPEC §3 privacy: a record delivered while consent was withdrawn must not
- * stay, nor a reset wait for the consent API to load).
+ * stay, nor a reset wait for the consent API to load). Never in the theme
+ * editor: its preview shares the live store's origin (SPEC §4).
  */
 export const del = (key: string): void => {
   memory.delete(key);
   try {
-    localStorage.removeItem(key);
+    if (!editing()) localStorage.removeItem(key);
   } catch {}
 };
 
