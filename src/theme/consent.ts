@@ -41,7 +41,9 @@ export const allowed = (): boolean | void => {
 export const editing = (): unknown => {
   try {
     return (window as any).Shopify?.designMode;
-  } catch {} // a throwing getter: not the editor
+  } catch {
+    return false; // a throwing getter: not the editor
+  }
 };
 
 /** What to run when the feature has loaded (the caller also runs it on `visitorConsentCollected`). */

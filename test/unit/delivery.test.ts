@@ -170,8 +170,11 @@ describe('the verdict', () => {
 
   it('three 503s, then success: four attempts, each only once the pause written by the last one is over', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
+    // The jitter's middle: waits of half the cap, 0.5 s, 1 s, 2 s.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     answers = [503, 503, 503];
     const { core } = runtime();
+    const start = Date.now();
     let tries = 0;
     // A tight loop would send at once; the rules make each try wait for the pause.
     while (storage.has('growlytics:r:ada') && tries < 50) {
@@ -181,7 +184,9 @@ describe('the verdict', () => {
       if (at) vi.setSystemTime(at);
     }
     expect(requests).toHaveLength(4);
+    expect(Date.now() - start).toBe(3500);
     expect((await readPause(asyncStore()))[2]).toBe(0);
+    vi.restoreAllMocks();
   });
 
   it('429 with Retry-After: 120: a hold every runtime obeys, a page hide included; flush ends the backoff, not the hold', async () => {

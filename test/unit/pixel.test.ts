@@ -157,6 +157,23 @@ describe('delivery', () => {
     expect(requests).toHaveLength(1);
   });
 
+  it('writes the record before the "no repeat" mark: a pixel stopped in between leaves at worst a repeat, never a lost profile', async () => {
+    const writes: string[] = [];
+    const p = fake({
+      storage: {
+        getItem: async (k: string) => store.get(k) ?? null,
+        setItem: async (k: string, v: string) => void (writes.push(k), store.set(k, String(v))),
+        removeItem: async (k: string) => void store.delete(k),
+      },
+    });
+    startPixel(p.api, 'key-1', ENDPOINT);
+    contact(p, buyer('order@example.com'));
+    await sent(1);
+    const record = writes.findIndex((k) => k.startsWith('growlytics:r:'));
+    expect(record).toBeGreaterThanOrEqual(0);
+    expect(writes.indexOf(CHECKOUTS)).toBeGreaterThan(record);
+  });
+
   it('merges its own waiting records of an id (later values win); the next 2xx removes them all', async () => {
     vi.useFakeTimers();
     answers = [503, 200];
