@@ -39,7 +39,7 @@ describe('page hide after failed rounds, with a real navigation', () => {
     const env = await h.setup();
     const ids = ['ph-1@example.com', 'ph-2@example.com', 'ph-3@example.com', 'ph-4@example.com'];
     const tab = await afterTwoFailedRounds(env, ids);
-    await holdPreflights(env, tab, 800);
+    await holdPreflights(env, tab, 2_000);
     await tab.goto('/blank');
     // Privacy (SPEC §3): the page that left could not delete its leases; they are keyed by a hash of the id.
     const leases = Object.keys(await tab.storage()).filter((k) => k.startsWith('growlytics:l:'));
@@ -55,7 +55,7 @@ describe('page hide after failed rounds, with a real navigation', () => {
     const tab = await afterTwoFailedRounds(env, ['retry-nav']);
     // The next retry (after two failed rounds: without keepalive) is held at its preflight.
     const from = Date.now();
-    await holdPreflights(env, tab, 1_500);
+    await holdPreflights(env, tab, 4_000);
     // Its lease, written when it started: it is in flight now.
     await tab.waitForFunction(
       (t) => Object.keys(localStorage).some((k) => k.startsWith('growlytics:l:') && Number(localStorage.getItem(k)) > t + 15_000),
