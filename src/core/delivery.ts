@@ -143,7 +143,11 @@ export const delivery = (rt: Runtime) => {
       return pause[0];
     } else {
       await rt._remove(keys, next == DROP);
-      if (failures) await store._set(PAUSE, [until, hold, 0].join());
+      // The server answered: the backoff is over (its failures say nothing
+      // about now); a Retry-After still running stays. A pause past its
+      // purpose is deleted, not kept as "over".
+      if (hold > now) await store._set(PAUSE, [hold, hold, 0].join());
+      else if (until || failures) await store._del(PAUSE);
       if (next == DROP) rt._report('rejected', `${id} rejected (${status}) ${details}`, id);
     }
     return 0;
