@@ -372,15 +372,22 @@ describe.each(['custom', 'app'])('%s pixel', (kind) => {
     expect(await sandboxErrors(guest)).toEqual([]);
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
+
   // One delivery policy (issue 15 item 2): the pixel obeys the rules the storefront's tabs obey.
-  test('a storefront tab and the pixel on one origin: the pixel\'s record goes in one POST, by whichever sender', async () => {
-    const env = await setup();
+
+  /** A storefront tab whose own request for Ada the collector holds `ms`: its lease is live while the pixel queues hers. */
+  async function storefrontSending(env: Env, ms: number): Promise<Tab> {
     const store = await env.open('/store');
-    // The storefront's own request for Ada is held: its lease is live while the pixel queues hers.
-    env.collector.setFaults({ delayMs: 1_500 });
+    env.collector.setFaults({ delayMs: ms });
     await store.identify(ADA_EMAIL, { plan: 'pro' });
     await env.waitFor((c) => c.requests.some((r) => r.id == ADA_EMAIL), 10_000, "the storefront's request in flight");
     env.collector.setFaults({});
+    return store;
+  }
+
+  test('a storefront tab and the pixel on one origin: the pixel\'s record goes in one POST, by whichever sender', async () => {
+    const env = await setup();
+    await storefrontSending(env, 1_500);
     const tab = await checkoutTab(env, kind, init());
     await publish(tab, event('contact', ADA));
     await env.waitFor((c) => okRequests(c, ADA_EMAIL).length == 2, 20_000, "the pixel's record delivered");
@@ -393,11 +400,7 @@ describe.each(['custom', 'app'])('%s pixel', (kind) => {
 
   test('what another sender delivered while the pixel waited on its lease is not sent again', async () => {
     const env = await setup();
-    const store = await env.open('/store');
-    env.collector.setFaults({ delayMs: 2_000 });
-    await store.identify(ADA_EMAIL, { plan: 'pro' });
-    await env.waitFor((c) => c.requests.some((r) => r.id == ADA_EMAIL), 10_000, "the storefront's request in flight");
-    env.collector.setFaults({});
+    const store = await storefrontSending(env, 2_000);
     const tab = await checkoutTab(env, kind, init());
     await publish(tab, event('contact', ADA));
     await publish(tab, event('contact', sentinel(8)));
