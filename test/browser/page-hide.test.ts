@@ -50,22 +50,20 @@ describe('page hide after failed rounds, with a real navigation', () => {
     for (const id of ids) expect(okRequests(env.collector, id), id).toHaveLength(1);
   });
 
-  // A retry (after two failed rounds: without keepalive) held at its
-  // preflight is in flight when the page goes. Chromium rejects such a
-  // request as a navigation starts, before pagehide (its id is then free
-  // and sent again as any other); as a tab closes, pagehide comes first and
-  // finds this page's own request in flight: it sends it again with keepalive.
+  // A retry (after two failed rounds: without keepalive) that the server
+  // holds is in flight when the page goes. Chromium rejects such a request
+  // as a navigation starts, before pagehide (its id is then free and sent
+  // again as any other); as a tab closes, pagehide comes first and finds
+  // this page's own request in flight: it sends it again with keepalive.
   test.each(['navigates', 'closes'])('a retry in flight without keepalive as the page %s is sent again with keepalive', async (how) => {
     const env = await h.setup();
     const tab = await afterTwoFailedRounds(env, ['retry-nav']);
     const from = Date.now();
-    await holdPreflights(env, tab, 4_000);
-    // Its lease, written when it started: it is in flight now.
-    await tab.waitForFunction(
-      (t) => Object.keys(localStorage).some((k) => k.startsWith('growlytics:l:') && Number(localStorage.getItem(k)) > t + 15_000),
-      from,
-      15_000,
-    );
+    // The server takes the next retry and never answers it.
+    env.collector.setFaults({ hang: true, times: 1 });
+    await env.waitFor((c) => c.requests.some((r) => r.id == 'retry-nav' && r.at >= from && r.status === null), 15_000, 'the retry held');
+    // Back to answering: only a request sent after the hung one can deliver.
+    env.collector.setFaults({});
     if (how == 'closes') await tab.close();
     else await tab.goto('/blank');
     await env.waitFor((c) => okRequests(c, 'retry-nav').length >= 1, 15_000, 'retry-nav delivered by the page that left');
