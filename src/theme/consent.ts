@@ -6,6 +6,17 @@ let load: number | undefined;
 let onSettle: undefined | (() => unknown); // none until install sets it (called as `?.()`: shorter than a no-op placeholder)
 
 /**
+ * True inside Shopify's theme editor (SPEC §4): its preview shares the live
+ * store's origin, so nothing is stored or sent there. A getter that throws
+ * counts as the live store (allowed() still asks for consent).
+ */
+export const inEditor = (): boolean | void => {
+  try {
+    return (window as any).Shopify?.designMode;
+  } catch {}
+};
+
+/**
  * Whether the snippet may send and persist now (SPEC §4), as a truthy value:
  * never in the theme editor (it shares the live store's origin), and, unless
  * `respectConsent` is off, only once Shopify's Customer Privacy API allows
@@ -15,7 +26,7 @@ let onSettle: undefined | (() => unknown); // none until install sets it (called
 export const allowed = (): boolean | void => {
   const shopify = (window as any).Shopify || {};
   try {
-    if (!shopify.designMode) {
+    if (!inEditor()) {
       if (!config.respectConsent) return true;
       // Asked every time: the method, not an event, is authoritative.
       const privacy = shopify.customerPrivacy;
