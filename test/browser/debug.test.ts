@@ -1,0 +1,192 @@
+// Debug output in a real browser (SPEC §2, issue 17 item 2): what a merchant
+// sees in the console with `?growlytics_debug=1` or `data-debug`, checked
+// on the console lines the probe reports. Outages are simulated at the
+// collector. Every "nothing printed" is checked after a flush resolved (the
+// snippet had its chance), and lines are matched exactly.
+//
+// The `sent`, `answered` and `waiting:` lines come from the delivery code
+// (branch i15); the tests of them are marked below.
+import { describe, expect, test } from 'vitest';
+import { apiReady, chromiumOnly, flushed, okRequests, useHarness, type Tab } from './harness';
+
+const h = useHarness();
+const TIMEOUT = 10_000;
+
+/** The snippet's debug lines this tab printed (console.log, prefixed `growlytics:`), oldest first. */
+const lines = (tab: Tab) => tab.console.filter((m) => m.type === 'log' && m.text.startsWith('growlytics:')).map((m) => m.text);
+
+/** Waits, bounded, until the tab printed `line` (the probe reports it over HTTP, a moment later). */
+async function printed(tab: Tab, line: string | RegExp): Promise<void> {
+  const seen = () => lines(tab).some((l) => (typeof line === 'string' ? l === line : line.test(l)));
+  for (let i = 0; i < 100 && !seen(); i++) await tab.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+  expect(lines(tab), `a debug line ${line}`).toContainEqual(typeof line === 'string' ? line : expect.stringMatching(line));
+}
+
+describe('debug output', () => {
+  test('off: calls it cannot run and queued profiles print nothing', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page({ before: `window.growlytics = [['identfy', 'x'], 'identify'];` }) });
+    const tab = await env.open('/');
+    await apiReady(tab);
+    await tab.evaluate(() => {
+      const g = (window as any).growlytics;
+      g.init('a string');
+      g.push(['nope']);
+      g.identify('quiet-1', { plan: 'pro' });
+    });
+    await env.waitFor((c) => okRequests(c, 'quiet-1').length === 1, TIMEOUT, 'quiet-1 delivered');
+    await flushed(tab);
+    expect(tab.console.filter((m) => m.text.includes('growlytics'))).toEqual([]);
+  });
+
+  test('data-debug: calls it cannot run are named, from the pre-load queue and after', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page({ debug: true, before: `window.growlytics = [['identfy', 'x'], 'identify'];` }) });
+    const tab = await env.open('/');
+    await apiReady(tab);
+    await tab.evaluate(() => {
+      const g = (window as any).growlytics;
+      g.init('a string');
+      g.push(['nope', 1], 'flush');
+    });
+    await flushed(tab);
+    expect(lines(tab)).toEqual([
+      'growlytics: push: unknown method identfy',
+      'growlytics: push: not [method, ...args]: identify',
+      'growlytics: init: options not an object: a string',
+      'growlytics: push: unknown method nope',
+      'growlytics: push: not [method, ...args]: flush',
+    ]);
+  });
+
+  test('?growlytics_debug=1: queued in memory until consent, stored with the rest on Accept, on for later pages; =0 turns it off', async () => {
+    const env = await h.setup();
+    await env.serve({});
+    const tab = await env.open('/?consent=api&growlytics_debug=1');
+    await apiReady(tab);
+    await tab.waitForFunction(() => !!(window as any).Shopify?.customerPrivacy, undefined, TIMEOUT);
+    expect((await tab.identify('dbg-1')).queued).toBe(true);
+    expect(lines(tab)).toEqual(['growlytics: queued dbg-1 (in memory: waiting for consent)']);
+    // Before consent the switch holds for this page only: nothing stored.
+    await flushed(tab);
+    expect(await tab.storage()).toEqual({});
+
+    await tab.evaluate(() => (document.querySelector('#consent-accept') as HTMLElement).click());
+    await env.waitFor((c) => okRequests(c, 'dbg-1').length === 1, TIMEOUT, 'dbg-1 delivered after Accept');
+    expect(await tab.storage()).toHaveProperty('growlytics:d');
+
+    // A later page without the query (a login redirect drops it): still on.
+    await tab.goto('/');
+    await apiReady(tab);
+    expect((await tab.identify('dbg-2')).queued).toBe(true);
+    await printed(tab, 'growlytics: queued dbg-2');
+
+    // =0 turns it off and forgets it.
+    await tab.goto('/?growlytics_debug=0');
+    await apiReady(tab);
+    const before = lines(tab).length;
+    await tab.evaluate(() => (window as any).growlytics.push(['identfy']));
+    expect((await tab.identify('dbg-3')).queued).toBe(true);
+    await env.waitFor((c) => okRequests(c, 'dbg-3').length === 1, TIMEOUT, 'dbg-3 delivered');
+    await flushed(tab);
+    expect(lines(tab).slice(before)).toEqual([]);
+    expect(await tab.storage()).not.toHaveProperty('growlytics:d');
+  });
+
+  test('the switch is for that browser only: another browser profile on the same store prints nothing', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page() });
+    const tab = await env.open('/?growlytics_debug=1');
+    await apiReady(tab);
+    await tab.identify('mine-1');
+    await printed(tab, 'growlytics: queued mine-1');
+    const other = await env.open('/', await env.newContext());
+    await apiReady(other);
+    await other.identify('theirs-1');
+    await env.waitFor((c) => okRequests(c, 'theirs-1').length === 1, TIMEOUT, 'theirs-1 delivered');
+    await flushed(other);
+    expect(lines(other)).toEqual([]);
+  });
+});
+
+// The delivery code's lines (branch i15: `sent`, `answered`, `waiting:`).
+describe('debug output of delivery (awaits branch i15)', () => {
+  test('sent and answered with the status', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page({ debug: true }) });
+    const tab = await env.open('/');
+    await apiReady(tab);
+    await tab.identify('ok-1');
+    await env.waitFor((c) => okRequests(c, 'ok-1').length === 1, TIMEOUT, 'ok-1 delivered');
+    await printed(tab, 'growlytics: answered ok-1 200');
+    const mine = lines(tab).filter((l) => l.includes('ok-1'));
+    expect(mine).toEqual(['growlytics: queued ok-1', 'growlytics: sent ok-1', 'growlytics: answered ok-1 200']);
+  });
+
+  test('waiting: consent, until the visitor accepts', async () => {
+    const env = await h.setup();
+    await env.serve({});
+    const tab = await env.open('/?consent=api&growlytics_debug=1');
+    await apiReady(tab);
+    await tab.waitForFunction(() => !!(window as any).Shopify?.customerPrivacy, undefined, TIMEOUT);
+    await tab.identify('c-1');
+    await flushed(tab);
+    await printed(tab, /^growlytics: waiting: consent\b/);
+    expect(env.collector.requests).toEqual([]);
+  });
+
+  test('waiting: backoff after a 503, Retry-After after a 429', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page({ debug: true }) });
+    const tab = await env.open('/');
+    await apiReady(tab);
+    env.collector.setFaults({ status: 503, times: 1 });
+    await tab.identify('b-1');
+    await env.waitFor((c) => c.requests.some((r) => r.status === 503), TIMEOUT, 'the 503');
+    await printed(tab, 'growlytics: answered b-1 503');
+    await printed(tab, /^growlytics: waiting: backoff\b/);
+    await env.waitFor((c) => okRequests(c, 'b-1').length === 1, 15_000, 'b-1 delivered after the backoff');
+
+    env.collector.setFaults({ status: 429, retryAfter: 1, times: 1 });
+    await tab.identify('r-1');
+    await env.waitFor((c) => c.requests.some((r) => r.status === 429), TIMEOUT, 'the 429');
+    await printed(tab, 'growlytics: answered r-1 429');
+    await printed(tab, /^growlytics: waiting: Retry-After\b/);
+    await env.waitFor((c) => okRequests(c, 'r-1').length === 1, 15_000, 'r-1 delivered after Retry-After');
+  });
+
+  test('waiting: key refused after a 401; no key', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page({ debug: true }), '/nokey': env.page({ debug: true, key: null }) });
+    const tab = await env.open('/');
+    await apiReady(tab);
+    env.collector.setFaults({ status: 401 });
+    await tab.identify('k-1');
+    await env.waitFor((c) => c.requests.some((r) => r.status === 401), TIMEOUT, 'the 401');
+    await printed(tab, 'growlytics: answered k-1 401');
+    await tab.flush();
+    await printed(tab, /^growlytics: waiting: key refused\b/);
+
+    env.collector.setFaults({});
+    await tab.goto('/nokey');
+    await apiReady(tab);
+    await tab.identify('n-1');
+    await flushed(tab);
+    await printed(tab, /^growlytics: waiting: no key\b/);
+    expect(env.collector.requests.filter((r) => r.id === 'n-1')).toEqual([]);
+  });
+
+  // Offline as the page sees it (navigator.onLine false) exists only in Chromium's emulation.
+  chromiumOnly('waiting: offline', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page({ debug: true }) });
+    const tab = await env.open('/');
+    await apiReady(tab);
+    const online = await env.pageOffline(tab);
+    await tab.identify('o-1');
+    await flushed(tab);
+    await printed(tab, /^growlytics: waiting: offline\b/);
+    await online();
+    await env.waitFor((c) => okRequests(c, 'o-1').length === 1, 15_000, 'o-1 delivered once online');
+  });
+});
