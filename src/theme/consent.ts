@@ -6,17 +6,6 @@ let load: number | undefined;
 let onSettle: undefined | (() => unknown); // none until install sets it (called as `?.()`: shorter than a no-op placeholder)
 
 /**
- * True inside Shopify's theme editor (SPEC §4): its preview shares the live
- * store's origin, so nothing is stored or sent there. A getter that throws
- * counts as the live store (allowed() still asks for consent).
- */
-export const inEditor = (): boolean | void => {
-  try {
-    return (window as any).Shopify?.designMode;
-  } catch {}
-};
-
-/**
  * Whether the snippet may send and persist now (SPEC §4), as a truthy value:
  * never in the theme editor (it shares the live store's origin), and, unless
  * `respectConsent` is off, only once Shopify's Customer Privacy API allows
@@ -26,7 +15,7 @@ export const inEditor = (): boolean | void => {
 export const allowed = (): boolean | void => {
   const shopify = (window as any).Shopify || {};
   try {
-    if (!inEditor()) {
+    if (!editing()) {
       if (!config.respectConsent) return true;
       // Asked every time: the method, not an event, is authoritative.
       const privacy = shopify.customerPrivacy;
@@ -46,6 +35,15 @@ export const allowed = (): boolean | void => {
     load &&= 2;
   }
   // Else undefined: not allowed (`void` in the type: no `return false`, 8 bytes).
+};
+
+/** The theme editor's preview (`Shopify.designMode`): it shares the live store's origin, so the snippet leaves its storage alone. */
+export const editing = (): unknown => {
+  try {
+    return (window as any).Shopify?.designMode;
+  } catch {
+    return false; // a throwing getter: not the editor
+  }
 };
 
 /** What to run when the feature has loaded (the caller also runs it on `visitorConsentCollected`). */
