@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GONE, HIDDEN, LIVE, delivery, endBackoff, leaseOver, readPause, type Runtime } from '../../src/core/delivery';
+import { GONE, HIDDEN, LIVE, delivery } from '../../src/core/delivery';
+import { leaseOver } from '../../src/core/lease';
+import { endBackoff, readPause } from '../../src/core/pause';
+import type { Runtime } from '../../src/core/runtime';
 import { LEASE, hash } from '../../src/core/record';
 import { post } from '../../src/core/transport';
 
