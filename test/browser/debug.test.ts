@@ -7,7 +7,7 @@
 // The `sent`, `answered` and `waiting:` lines come from the delivery code
 // (src/core/delivery.ts, src/theme/sender.ts).
 import { describe, expect, test } from 'vitest';
-import { apiReady, chromiumOnly, flushed, okRequests, useHarness, type Tab } from './harness';
+import { apiReady, chromiumOnly, flushed, okRequests, useHarness, type Env, type Tab } from './harness';
 
 const h = useHarness();
 const TIMEOUT = 10_000;
@@ -20,6 +20,22 @@ async function printed(tab: Tab, line: string | RegExp): Promise<void> {
   const seen = () => lines(tab).some((l) => (typeof line === 'string' ? l === line : line.test(l)));
   for (let i = 0; i < 100 && !seen(); i++) await tab.evaluate(() => new Promise((r) => setTimeout(r, 100)));
   expect(lines(tab), `a debug line ${line}`).toContainEqual(typeof line === 'string' ? line : expect.stringMatching(line));
+}
+
+/** A store page with `data-debug`, open and ready (`more`: other paths of the store). */
+async function debugPage(more: (env: Env) => Record<string, string> = () => ({})): Promise<{ env: Env; tab: Tab }> {
+  const env = await h.setup();
+  await env.serve({ '/': env.page({ debug: true }), ...more(env) });
+  const tab = await env.open('/');
+  await apiReady(tab);
+  return { env, tab };
+}
+
+/** Identifies `id`, and waits until the collector answered it `status` and the tab printed that answer. */
+async function answered(env: Env, tab: Tab, id: string, status: number): Promise<void> {
+  await tab.identify(id);
+  await env.waitFor((c) => c.requests.some((r) => r.id === id && r.status === status), TIMEOUT, `${id} answered ${status}`);
+  await printed(tab, `growlytics: answered ${id} ${status}`);
 }
 
 describe('debug output', () => {
@@ -59,16 +75,18 @@ describe('debug output', () => {
     ]);
   });
 
-  test('?growlytics_debug=1: queued in memory until consent, stored with the rest on Accept, on for later pages; =0 turns it off', async () => {
+  test('?growlytics_debug=1: queued in memory and waiting for consent, stored with the rest on Accept, on for later pages; =0 turns it off', async () => {
     const env = await h.setup();
     await env.serve({});
     const tab = await env.open('/?consent=api&growlytics_debug=1');
     await apiReady(tab);
     await tab.waitForFunction(() => !!(window as any).Shopify?.customerPrivacy, undefined, TIMEOUT);
     expect((await tab.identify('dbg-1')).queued).toBe(true);
-    expect(lines(tab)).toEqual(['growlytics: queued dbg-1 (in memory: waiting for consent)']);
-    // Before consent the switch holds for this page only: nothing stored.
+    // flush() resolved: the drain looked and said why it waits (the delivery code's line).
     await flushed(tab);
+    expect(lines(tab)).toEqual(['growlytics: queued dbg-1 (in memory: waiting for consent)', 'growlytics: waiting: consent']);
+    expect(env.collector.requests).toEqual([]);
+    // Before consent the switch holds for this page only: nothing stored.
     expect(await tab.storage()).toEqual({});
 
     await tab.evaluate(() => (document.querySelector('#consent-accept') as HTMLElement).click());
@@ -112,40 +130,18 @@ describe('debug output', () => {
 // The delivery code's lines: `sent`, `answered <status>`, `waiting: <why> [<n> s]`.
 describe('debug output of delivery', () => {
   test('sent and answered with the status', async () => {
-    const env = await h.setup();
-    await env.serve({ '/': env.page({ debug: true }) });
-    const tab = await env.open('/');
-    await apiReady(tab);
-    await tab.identify('ok-1');
-    await env.waitFor((c) => okRequests(c, 'ok-1').length === 1, TIMEOUT, 'ok-1 delivered');
-    await printed(tab, 'growlytics: answered ok-1 200');
+    const { env, tab } = await debugPage();
+    await answered(env, tab, 'ok-1', 200);
     const mine = lines(tab).filter((l) => l.includes('ok-1'));
     expect(mine).toEqual(['growlytics: queued ok-1', 'growlytics: sent ok-1', 'growlytics: answered ok-1 200']);
-  });
-
-  test('waiting: consent, until the visitor accepts', async () => {
-    const env = await h.setup();
-    await env.serve({});
-    const tab = await env.open('/?consent=api&growlytics_debug=1');
-    await apiReady(tab);
-    await tab.waitForFunction(() => !!(window as any).Shopify?.customerPrivacy, undefined, TIMEOUT);
-    await tab.identify('c-1');
-    await flushed(tab);
-    await printed(tab, /^growlytics: waiting: consent\b/);
-    expect(env.collector.requests).toEqual([]);
   });
 
   // The drain says why it waits when a send finds the pause: here, a call
   // made during it (a failed answer alone prints only `answered <id> <status>`).
   test('waiting: backoff after a 503, Retry-After after a 429', async () => {
-    const env = await h.setup();
-    await env.serve({ '/': env.page({ debug: true }) });
-    const tab = await env.open('/');
-    await apiReady(tab);
+    const { env, tab } = await debugPage();
     env.collector.setFaults({ status: 503 });
-    await tab.identify('b-1');
-    await env.waitFor((c) => c.requests.some((r) => r.status === 503), TIMEOUT, 'the 503');
-    await printed(tab, 'growlytics: answered b-1 503');
+    await answered(env, tab, 'b-1', 503);
     // The first wait is up to 1 s (full jitter): a call may still be sent,
     // which fails and doubles the wait; bounded.
     const backoff = /^growlytics: waiting: backoff \d+ s$/;
@@ -160,23 +156,16 @@ describe('debug output of delivery', () => {
     await env.waitFor((c) => ids.every((id) => okRequests(c, id).length === 1), 20_000, 'every b-* delivered after the backoff');
 
     env.collector.setFaults({ status: 429, retryAfter: 2, times: 1 });
-    await tab.identify('r-1');
-    await env.waitFor((c) => c.requests.some((r) => r.status === 429), TIMEOUT, 'the 429');
-    await printed(tab, 'growlytics: answered r-1 429');
+    await answered(env, tab, 'r-1', 429);
     await tab.identify('r-2');
     await printed(tab, /^growlytics: waiting: Retry-After [12] s$/);
     await env.waitFor((c) => okRequests(c, 'r-1').length === 1 && okRequests(c, 'r-2').length === 1, 15_000, 'r-1 and r-2 delivered after Retry-After');
   });
 
   test('waiting: key refused after a 401; no key', async () => {
-    const env = await h.setup();
-    await env.serve({ '/': env.page({ debug: true }), '/nokey': env.page({ debug: true, key: null }) });
-    const tab = await env.open('/');
-    await apiReady(tab);
+    const { env, tab } = await debugPage((env) => ({ '/nokey': env.page({ debug: true, key: null }) }));
     env.collector.setFaults({ status: 401 });
-    await tab.identify('k-1');
-    await env.waitFor((c) => c.requests.some((r) => r.status === 401), TIMEOUT, 'the 401');
-    await printed(tab, 'growlytics: answered k-1 401');
+    await answered(env, tab, 'k-1', 401);
     await tab.flush();
     await printed(tab, /^growlytics: waiting: key refused\b/);
 
@@ -191,10 +180,7 @@ describe('debug output of delivery', () => {
 
   // Offline as the page sees it (navigator.onLine false) exists only in Chromium's emulation.
   chromiumOnly('waiting: offline', async () => {
-    const env = await h.setup();
-    await env.serve({ '/': env.page({ debug: true }) });
-    const tab = await env.open('/');
-    await apiReady(tab);
+    const { env, tab } = await debugPage();
     const online = await env.pageOffline(tab);
     await tab.identify('o-1');
     await flushed(tab);
