@@ -104,15 +104,18 @@ export const api = {
         );
         // The theme editor's preview stores and sends nothing (SPEC §4): the
         // call is checked, so its errors still help the theme developer.
-        const tooLarge = editing()
+        const refused = editing()
           ? 'theme editor: preview stores and sends nothing'
           : enqueue(target, profile, () => commit(target, locks, added));
-        if (tooLarge) {
-          errors.push(tooLarge);
+        if (refused) {
+          errors.push(refused);
         } else {
-          // Before kick(): the send's own lines follow this one.
-          if (allowed()) debug('queued', target);
-          else debug('queued', target, '(in memory: waiting for consent)');
+          // Before kick(): the send's own lines follow this one. (Consent
+          // is asked only for debug: off, this costs one property read.)
+          if (config.debug) {
+            if (allowed()) debug('queued', target);
+            else debug('queued', target, '(in memory: waiting for consent)');
+          }
           queued = kick(); // a promise: truthy
         }
       }
