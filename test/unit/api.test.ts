@@ -58,6 +58,48 @@ describe('configuration', () => {
   });
 });
 
+describe('messages that say what to fix (issue 17, item 3)', () => {
+  it('identify({ email }): the id forgotten, an object in its place, is named as such', async () => {
+    const { install } = await load();
+    const api = install(window);
+    expect(api.identify({ email: 'ada@example.com' } as any)).toEqual({ queued: false, errors: ['id: an object where the id belongs'] });
+    expect(records()).toEqual([]);
+  });
+
+  it('Infinity and an invalid Date are named for what they are', async () => {
+    const { install } = await load();
+    const api = install(window);
+    expect(api.identify('m-1', { score: Infinity, since: new Date('nope'), ok: 1 })).toEqual({
+      queued: true,
+      errors: ['"score": not a finite number', '"since": an invalid Date'],
+    });
+  });
+
+  it('in the theme editor identify answers queued: false and says why; nothing is stored', async () => {
+    const { install } = await load();
+    (window as any).Shopify = { designMode: true };
+    const api = install(window);
+    expect(api.identify('editor-1', { plan: 'pro', bad: null })).toEqual({
+      queued: false,
+      errors: ['"bad": not string/number/boolean/Date', 'theme editor: preview stores and sends nothing'],
+    });
+    expect(Object.keys(localStorage)).toEqual([]);
+  });
+
+  it('a refused endpoint or key is printed readably, only invisible characters escaped', async () => {
+    const { install } = await load();
+    const api = install(window);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    api.init({ endpoint: 'ftp://x' });
+    // (A key with a zero-width space: happy-dom's Headers takes it; test/browser/promises.test.ts has it.)
+    api.init({ endpoint: 'javascript:alert(1)\n' });
+    expect(error.mock.calls).toEqual([
+      ['growlytics: endpoint refused: ftp://x'],
+      ['growlytics: endpoint refused: javascript:alert(1)%0A'],
+    ]);
+  });
+});
+
 describe('the pre-load command queue', () => {
   it('replays commands in order, then window.growlytics is the API and push still works', async () => {
     const { install, config } = await load();
@@ -91,7 +133,7 @@ describe('identify', () => {
     const api = install(window);
     expect(api.identify('cust-42', { plan: 'pro' })).toEqual({ queued: true, errors: [] });
     expect(records()).toMatchObject([{ i: 'cust-42', a: { plan: 'pro' } }]);
-    expect(api.identify()).toEqual({ queued: false, errors: ['id: none, or not 1-40 chars'] });
+    expect(api.identify()).toEqual({ queued: false, errors: ['id: none given, no logged-in customer to default to'] });
     expect(api.identify('x', [1] as any)).toEqual({ queued: false, errors: ['attributes: not a plain object'] });
     expect(api.identify('x', new Date() as any).queued).toBe(false);
     expect(api.identify('x', 'str' as any).queued).toBe(false);

@@ -4,8 +4,9 @@ import { expect, it } from 'vitest';
 
 // The size budget (GUIDE habit 3): a failing check, raised only with a
 // reason in the commit (issue 15 withdrew the 3,072 B target: readable over
-// tiny). Runs against the built bundle; `npm test` builds first.
-const BUDGET = 4400;
+// tiny; issue 17's debug output and messages added about 400 B). Runs
+// against the built bundle; `npm test` builds first.
+const BUDGET = 4700;
 
 it(`dist/growlytics.min.js stays under ${BUDGET} bytes gzipped`, () => {
   const code = readFileSync('dist/growlytics.min.js');
