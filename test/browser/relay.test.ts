@@ -150,11 +150,12 @@ describe('through the App Proxy and the relay', () => {
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
 
-  test("the demo checkout's pixels post to the relay with ?shop= and no key: a logged-in buyer is identified by email, never by customer id", async () => {
+  // One pixel at a time (the demo checkout's ?pixels=): each is a route of its own.
+  test.each(['custom', 'app'])("the demo checkout's %s pixel posts to the relay with ?shop= and no key: a logged-in buyer is identified by email, never by customer id", async (kind) => {
     const { env } = await relayed(h, (_, relay) => checkoutPages({ key: '', endpoint: `${relay}/track/user?shop=${DEMO_SHOP}` }));
     const tab = await env.open('/login?as=1&return=/products/demo');
     await env.waitFor((c) => okRequests(c, ADA_ID).length === 1, TIMEOUT, 'the storefront identifies Ada, signed');
-    await tab.evaluate(() => (document.getElementById('checkout-link') as HTMLAnchorElement).click());
+    await tab.goto(`/checkout?pixels=${kind}`);
     await tab.waitForFunction(() => document.getElementById('contact-continue'));
     await tab.evaluate(() => {
       (document.getElementById('email') as HTMLInputElement).value = 'Ada@Example.com';
