@@ -35,6 +35,7 @@ export function dashboardHtml() {
   input[type=number] { width: 4em; }
   button { font: inherit; padding: 4px 12px; }
   #fault-now { margin-top: 8px; font-size: 12px; color: #5b6773; }
+  .route { font-size: 12px; white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -65,7 +66,12 @@ export function dashboardHtml() {
   </section>
   <section class="wide">
     <h2>Requests (<span id="request-count">0</span>, newest first; <span id="preflights">0</span> CORS preflights answered)</h2>
-    <table><thead><tr><th>#</th><th>time</th><th>status</th><th>id</th><th>body</th></tr></thead><tbody id="requests"></tbody></table>
+    <table><thead><tr><th>#</th><th>time</th><th>route</th><th>status</th><th>id</th><th>body</th></tr></thead><tbody id="requests"></tbody></table>
+  </section>
+  <section class="wide">
+    <h2>Relay (<span id="relay-count">0</span> requests, <span id="refusal-count">0</span> refused, newest first)</h2>
+    <p class="type">What the relay answered: signed ones came through the storefront's App Proxy, unsigned ones from a checkout pixel. A refused request never reaches the collector.</p>
+    <table><thead><tr><th>#</th><th>time</th><th>route</th><th>signed-in customer</th><th>status</th><th>id</th><th>outcome</th></tr></thead><tbody id="relay"></tbody></table>
   </section>
 </main>
 <script>
@@ -83,6 +89,12 @@ export function dashboardHtml() {
     tbody.replaceChildren(el('tr', null, el('td', { colSpan: cols, className: 'empty' }, text)));
   }
   function statusClass(s) { return s === null ? 'pending' : 's' + String(s)[0]; }
+  // The demo relay posts here with ?via=relay-signed|relay-unsigned (demo/relay.mjs); the browser posts with no query.
+  var ROUTES = { 'relay-signed': 'relay, signed', 'relay-unsigned': 'relay, unsigned' };
+  function routeOf(path) {
+    var via = new URLSearchParams(path.split('?')[1] || '').get('via');
+    return ROUTES[via] || 'direct';
+  }
 
   function render(s) {
     var ids = Object.keys(s.profiles);
@@ -116,18 +128,40 @@ export function dashboardHtml() {
     document.getElementById('request-count').textContent = s.requestCount;
     document.getElementById('preflights').textContent = s.preflights;
     var reqs = document.getElementById('requests');
-    if (!s.requests.length) empty(reqs, 5, 'No requests yet.');
+    if (!s.requests.length) empty(reqs, 6, 'No requests yet.');
     else reqs.replaceChildren.apply(reqs, s.requests.slice().reverse().map(function (r) {
       var status = r.status === null ? 'pending' : r.status === 0 ? 'dropped' : r.status;
       return el('tr', null,
         el('td', null, r.n),
         el('td', null, new Date(r.at).toLocaleTimeString()),
+        el('td', { className: 'route' }, routeOf(r.path)),
         el('td', { className: statusClass(r.status) }, status + (r.faulted ? ' (simulated)' : '')),
         el('td', { className: 'mono' }, r.id === null ? '—' : r.id),
         el('td', { className: 'mono' }, r.body));
     }));
 
+    renderRelay(s.relay);
     showFaults(s.faults);
+  }
+
+  function renderRelay(list) {
+    var refused = list.filter(function (x) { return x.collected === null; });
+    document.getElementById('relay-count').textContent = list.length;
+    document.getElementById('refusal-count').textContent = refused.length;
+    var tbody = document.getElementById('relay');
+    if (!list.length) return empty(tbody, 7, 'Nothing through the relay yet.');
+    tbody.replaceChildren.apply(tbody, list.slice().reverse().map(function (x) {
+      var outcome = x.collected !== null ? 'forwarded: request #' + x.collected
+        : 'refused by the relay' + (x.message ? ': ' + x.message : '');
+      return el('tr', null,
+        el('td', null, x.n),
+        el('td', null, new Date(x.at).toLocaleTimeString()),
+        el('td', { className: 'route' }, ROUTES[x.route] || x.route),
+        el('td', { className: 'mono' }, x.route === 'relay-signed' ? (x.customer || 'guest') : '—'),
+        el('td', { className: statusClass(x.status) }, x.status),
+        el('td', { className: 'mono' }, x.id === null ? '—' : x.id),
+        el('td', { className: x.collected === null ? 's4' : '' }, outcome));
+    }));
   }
 
   // Reflect the collector's current fault (it may have been set by a test).
