@@ -113,6 +113,32 @@ const pixels = [
   },
 ];
 
+// --------------------------------------------------------------------- relay
+// The relay (SPEC §6): the Worker module and the Node entry share
+// src/relay/handler.ts and src/core/validate.ts. Not minified: an operator
+// reads what runs on their server. No runtime dependencies; node:* stays
+// external.
+const relayFiles = () => ({
+  name: 'relay-files',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'wrangler.toml', source: readFileSync('src/relay/wrangler.toml', 'utf8') });
+  },
+});
+
+const relay = [
+  {
+    input: 'src/relay/worker.ts',
+    output: { file: 'dist/relay/worker.js', format: 'es' },
+    plugins: [typescript({ tsconfig: './tsconfig.json' }), relayFiles()],
+  },
+  {
+    input: 'src/relay/node.ts',
+    output: { file: 'dist/relay/node.mjs', format: 'es' },
+    external: [/^node:/],
+    plugins: [typescript({ tsconfig: './tsconfig.json' })],
+  },
+];
+
 export default [
   {
     // The script-tag bundle. Rollup's own UMD wrapper hands the factory to an
@@ -141,4 +167,5 @@ export default [
     plugins: [dts()],
   },
   ...pixels,
+  ...relay,
 ];

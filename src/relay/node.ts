@@ -1,0 +1,59 @@
+/// <reference types="node" />
+// The Node entry (`dist/relay/node.mjs`, `npm run relay`): serves the same
+// fetch handler as the Worker on node:http, configured from the
+// environment (SPEC §6). A missing or malformed variable stops it at
+// start-up with a message naming the variable.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { readConfig } from './config';
+import { handler } from './handler';
+
+const env = process.env;
+const problem = readConfig(env);
+const host = env.HOST || '127.0.0.1';
+const port = env.PORT ? Number(env.PORT) : 8788;
+const stop = (message: string) => {
+  console.error(`growlytics-relay: ${message}`);
+  process.exit(1);
+};
+if (typeof problem == 'string') stop(problem);
+if (!Number.isInteger(port) || port < 0 || port > 65535) stop('PORT: not a port number (0-65535)');
+
+/** node:http's request as a fetch Request: the body streams, so the handler's 512 KiB bound holds. */
+const toRequest = (req: IncomingMessage): Request => {
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  const hasBody = req.method != 'GET' && req.method != 'HEAD';
+  return new Request(`http://${req.headers.host || host}${req.url}`, {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream) : null,
+    // Node's fetch needs this for a streamed body.
+    ...(hasBody ? { duplex: 'half' } : {}),
+  } as RequestInit);
+};
+
+const serve = async (req: IncomingMessage, res: ServerResponse) => {
+  try {
+    const response = await handler.fetch(toRequest(req), env);
+    const body = Buffer.from(await response.arrayBuffer());
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => (headers[name] = value));
+    res.writeHead(response.status, headers);
+    res.end(body);
+  } catch {
+    // Only a malformed request line gets here (the handler never throws).
+    if (!res.headersSent) res.writeHead(400);
+    res.end();
+  }
+};
+
+const server = createServer((req, res) => void serve(req, res));
+server.on('error', (e) => stop(`cannot listen on ${host}:${port}: ${e.message}`));
+server.listen(port, host, () => {
+  const address = server.address();
+  const bound = typeof address == 'object' && address ? address.port : port;
+  console.log(`growlytics-relay listening on http://${host}:${bound}`);
+});
+// A process manager stops it with SIGTERM: finish what is in flight, then exit.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)));
