@@ -48,6 +48,9 @@ const customPixelHeader = () => ({
   renderChunk: (code) => `const GROWLYTICS_KEY = 'YOUR_GROWLYTICS_API_KEY';
 const GROWLYTICS_ENDPOINT = 'https://dc.growlytics.in/track/user';
 // ^ Edit the two lines above: your Growlytics API key (the endpoint rarely changes).
+// Through the Growlytics relay instead: the key '' and the endpoint the relay's
+// URL with ?shop=YOUR-SHOP.myshopify.com (no key in the pixel; it then
+// identifies by email or phone only, never by customer id).
 //
 // Growlytics checkout pixel ${pkg.version}: identifies the buyer to Growlytics.
 // When: on the contact, address, shipping and payment steps and when the order

@@ -46,12 +46,13 @@ export function dashboardHtml() {
   @media (max-width: 720px) {
     main { grid-template-columns: minmax(0, 1fr); padding: 12px; }
     table.rows thead { display: none; }
-    table.rows tr { display: grid; grid-template-columns: repeat(4, auto) minmax(0, 1fr); border-bottom: 1px solid #e3e7eb; padding: 4px 0; }
+    table.rows tr { display: flex; flex-wrap: wrap; border-bottom: 1px solid #e3e7eb; padding: 4px 0; }
     table.rows td { border: 0; padding: 2px 8px 2px 0; }
-    table.rows td.long, table.rows tr.person-head td { grid-column: 1 / -1; }
+    table.rows td.long, table.rows tr.person-head td { flex-basis: 100%; }
     tr.person td:first-child { border-left: 0; }
     tr.person { border-left: 3px solid #2d5bd7; padding-left: 6px; }
   }
+  .route { font-size: 12px; white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -82,7 +83,12 @@ export function dashboardHtml() {
   </section>
   <section class="wide">
     <h2>Requests (<span id="request-count">0</span>, newest first; <span id="preflights">0</span> CORS preflights answered)</h2>
-    <table class="rows"><thead><tr><th>#</th><th>time</th><th>status</th><th>id</th><th>body</th></tr></thead><tbody id="requests"></tbody></table>
+    <table class="rows"><thead><tr><th>#</th><th>time</th><th>route</th><th>status</th><th>id</th><th>body</th></tr></thead><tbody id="requests"></tbody></table>
+  </section>
+  <section class="wide">
+    <h2>Relay (<span id="relay-count">0</span> requests, <span id="refusal-count">0</span> refused, newest first)</h2>
+    <p class="type">What the relay answered: signed ones came through the storefront's App Proxy, unsigned ones from a checkout pixel. A refused request never reaches the collector.</p>
+    <table class="rows"><thead><tr><th>#</th><th>time</th><th>route</th><th>signed-in customer</th><th>status</th><th>id</th><th>outcome</th></tr></thead><tbody id="relay"></tbody></table>
   </section>
 </main>
 <script>
@@ -156,6 +162,12 @@ export function dashboardHtml() {
   }
 
   function statusClass(s) { return s === null ? 'pending' : 's' + String(s)[0]; }
+  // The demo relay posts here with ?via=relay-signed|relay-unsigned (demo/relay.mjs); the browser posts with no query.
+  var ROUTES = { 'relay-signed': 'relay, signed', 'relay-unsigned': 'relay, unsigned' };
+  function routeOf(path) {
+    var via = new URLSearchParams(path.split('?')[1] || '').get('via');
+    return ROUTES[via] || 'direct';
+  }
 
   function render(s) {
     var ids = Object.keys(s.profiles);
@@ -183,18 +195,40 @@ export function dashboardHtml() {
     document.getElementById('request-count').textContent = s.requestCount;
     document.getElementById('preflights').textContent = s.preflights;
     var reqs = document.getElementById('requests');
-    if (!s.requests.length) empty(reqs, 5, 'No requests yet.');
+    if (!s.requests.length) empty(reqs, 6, 'No requests yet.');
     else reqs.replaceChildren.apply(reqs, s.requests.slice().reverse().map(function (r) {
       var status = r.status === null ? 'pending' : r.status === 0 ? 'dropped' : r.status;
       return el('tr', null,
         el('td', null, r.n),
         el('td', { className: 'word' }, new Date(r.at).toLocaleTimeString()),
+        el('td', { className: 'route' }, routeOf(r.path)),
         el('td', { className: statusClass(r.status) }, status + (r.faulted ? ' (simulated)' : '')),
         el('td', { className: 'mono word' }, r.id === null ? '—' : r.id),
         el('td', { className: 'mono long' }, r.body));
     }));
 
+    renderRelay(s.relay);
     showFaults(s.faults);
+  }
+
+  function renderRelay(list) {
+    var refused = list.filter(function (x) { return x.collected === null; });
+    document.getElementById('relay-count').textContent = list.length;
+    document.getElementById('refusal-count').textContent = refused.length;
+    var tbody = document.getElementById('relay');
+    if (!list.length) return empty(tbody, 7, 'Nothing through the relay yet.');
+    tbody.replaceChildren.apply(tbody, list.slice().reverse().map(function (x) {
+      var outcome = x.collected !== null ? 'forwarded: request #' + x.collected
+        : 'refused by the relay' + (x.message ? ': ' + x.message : '');
+      return el('tr', null,
+        el('td', null, x.n),
+        el('td', { className: 'word' }, new Date(x.at).toLocaleTimeString()),
+        el('td', { className: 'route' }, ROUTES[x.route] || x.route),
+        el('td', { className: 'mono word' }, x.route === 'relay-signed' ? (x.customer || 'guest') : '—'),
+        el('td', { className: statusClass(x.status) }, x.status),
+        el('td', { className: 'mono word' }, x.id === null ? '—' : x.id),
+        el('td', { className: x.collected === null ? 's4 long' : 'long' }, outcome));
+    }));
   }
 
   // Reflect the collector's current fault (it may have been set by a test).

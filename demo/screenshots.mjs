@@ -1,24 +1,25 @@
 // `node demo/screenshots.mjs [folder]`: screenshots of the demo storefront and
-// the collector dashboard at 1280 and 390 px wide (headless Chromium), in a
-// state that shows what each page is for: a logged-in customer auto-
-// identified, a guest who checked out (an email profile, then a customer-id
-// profile), and an outage with a profile waiting. Output: demo/screenshots/
-// (git-ignored). Needs `npm run build` and Chromium (CHROME_PATH, default
-// /usr/bin/chromium). Every wait is bounded.
+// the collector dashboard at 1280 and 390 px wide (headless Chromium), the
+// demo wired as `npm run demo` runs it (demo/start.mjs; any free ports, profiles
+// in memory), in a state that shows what each page is for: a guest who checks
+// out by email and then logs in (an email profile, then a customer-id profile),
+// auto-identified, and an outage with a profile waiting. Output:
+// demo/screenshots/ (git-ignored). Needs `npm run build` and Chromium
+// (CHROME_PATH, default /usr/bin/chromium). Every wait is bounded.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startCollector } from './collector.mjs';
-import { startStorefront } from './storefront.mjs';
-import { checkoutPages } from './checkout.mjs';
+import { startDemo } from './start.mjs';
 
 const OUT = process.argv[2] || join(import.meta.dirname, 'screenshots');
 const WIDTHS = [1280, 390];
 const TIMEOUT = 20_000;
 
-const { collector, endpoint, origin: dashboard, close: closeCollector } = await startCollector({});
-const storefront = await startStorefront({ endpoint, pages: checkoutPages({ endpoint }) });
+const demo = await startDemo();
+const { collector } = demo.collector;
+const dashboard = demo.collector.origin;
+const storefront = demo.storefront;
 const browser = await chromium.launch({
   executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu'],
@@ -31,24 +32,31 @@ try {
   const at = (path) => storefront.origin + path;
   const arrived = (test, what) => collector.waitFor(test, TIMEOUT, what);
 
-  // A guest checks out: known by email, then by the order's customer id.
-  await page.goto(at('/products/demo'));
+  // The storefront's direct route (the key in the page): the pictures show the
+  // panel and the dashboard, the same through either route.
+  await page.goto(at('/route-mode?mode=direct&return=/products/demo'));
+  // A guest checks out: known by email (through the relay the pixels send no
+  // customer id); then logs in, and the theme snippet sends their customer id.
   await page.click('#checkout-link');
-  await page.fill('#email', 'grace.hopper@example.com');
+  await page.fill('#email', 'ada@example.com');
   await page.fill('#phone', '+1 202 555 0143');
   await page.click('#contact-continue');
-  await page.fill('#first', 'Grace');
-  await page.fill('#last', 'Hopper');
+  await page.fill('#first', 'Ada');
+  await page.fill('#last', 'Lovelace');
   await page.fill('#address1', '1 Navy Yard');
   await page.fill('#city', 'Arlington');
   await page.fill('#zip', '22202');
   await page.click('#shipping-continue');
   await page.click('#pay');
   await page.waitForSelector('#thanks', { timeout: TIMEOUT });
-  await arrived((c) => [...c.profiles.keys()].some((id) => /^\d+$/.test(id)), 'the order customer');
-
-  // A customer logs in: auto-identified with name, email and phone.
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.screenshot({ path: join(OUT, 'checkout-390.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // Back on the storefront, the theme snippet delivers what the pixels queued.
   await page.goto(at('/'));
+  await arrived((c) => c.profiles.get('ada@example.com')?.attributes.name === 'Ada Lovelace', 'the guest, by email');
+
+  // They log in: auto-identified with name, email and phone.
   await page.click('#login-1');
   await arrived((c) => c.profiles.has('6713034932445'), 'the demo customer');
 
@@ -75,9 +83,8 @@ try {
   await page.click('#identify');
   await page.waitForTimeout(1200);
   await page.screenshot({ path: join(OUT, 'storefront-consent-390.png'), fullPage: true });
-  console.log(`screenshots in ${OUT}: ${WIDTHS.map((w) => `storefront-${w}.png, dashboard-${w}.png`).join(', ')}, storefront-consent-390.png`);
+  console.log(`screenshots in ${OUT}: ${WIDTHS.map((w) => `storefront-${w}.png, dashboard-${w}.png`).join(', ')}, storefront-consent-390.png, checkout-390.png`);
 } finally {
   await browser.close();
-  await storefront.close();
-  await closeCollector();
+  await demo.close();
 }

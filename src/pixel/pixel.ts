@@ -59,7 +59,8 @@ export const startPixel = (api: PixelApi, key: string | undefined, endpoint?: st
 
     const onEvent = (event: unknown): void => {
       try {
-        const profile = fromCheckout(event, init?.data?.customer);
+        // No key: the endpoint is the relay (SPEC §6), which takes no customer id from a pixel.
+        const profile = fromCheckout(event, init?.data?.customer, !key);
         if (!profile) return;
         if (allowed) return queue(profile);
         // Only the newest profile of one id in one checkout needs to wait.

@@ -186,6 +186,32 @@ describe('delivery', () => {
   });
 });
 
+describe('through the relay (no key, SPEC §6)', () => {
+  // What the pixel queues is its stored record (the theme snippet's format):
+  // checked there, so this holds whatever the sending rules for a keyless pixel are.
+  const queuedIds = () => records().map((k) => JSON.parse(store.get(k)!).i);
+  const order = { id: 'gid://shopify/OrderIdentity/1', customer: { id: 'gid://shopify/Customer/7100000000001' } };
+
+  it('a logged-in buyer and the order customer are identified by email, never by customer id', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const p = fake({ customer: { id: '6713034932445' } });
+    startPixel(p.api, '', 'https://relay.example/track/user?shop=demo.myshopify.com');
+    contact(p, buyer('Ada@Example.com'));
+    p.emit('checkout_completed', buyer('ada@example.com', { order, buyerAcceptsEmailMarketing: false }));
+    await vi.waitFor(() => expect(records()).toHaveLength(2));
+    expect(queuedIds()).toEqual(['ada@example.com', 'ada@example.com']);
+    expect(requests.map((r) => r.body.id).filter((id) => /^\d+$/.test(id))).toEqual([]);
+  });
+
+  it('with a key, the same buyer is identified by customer id (SPEC §5)', async () => {
+    const p = fake({ customer: { id: '6713034932445' } });
+    startPixel(p.api, 'k', ENDPOINT);
+    contact(p, buyer('ada@example.com'));
+    await sent(1);
+    expect(requests[0].body.id).toBe('6713034932445');
+  });
+});
+
 describe('validation against the shared state', () => {
   it('a value of another type than the name is locked to is dropped; the rest goes', async () => {
     store.set(TYPE + 'acceptsEmailMarketing', 'string');

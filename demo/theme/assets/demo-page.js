@@ -54,6 +54,15 @@
     refreshStorage();
   });
 
+  // Another customer's id, sent from this page: through the app proxy the
+  // relay refuses it, and the snippet reports the refusal.
+  if ($('forge')) $('forge').addEventListener('click', function () {
+    var g = api();
+    if (!g) return show('The library has not loaded yet.');
+    show(g.identify($('forge').getAttribute('data-id'), { plan: 'forged' }));
+    g.flush().then(refreshStorage);
+  });
+
   var errors = [];
   window.addEventListener('growlytics:error', function (e) {
     var d = e.detail || {};

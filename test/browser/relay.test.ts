@@ -1,0 +1,178 @@
+// The snippet through the relay (SPEC §6, issue 16 item 6), in every engine:
+// the demo storefront's own pages render the real Liquid snippet with
+// `proxy: '/apps/growlytics'`, the page posts to its own origin, the App
+// Proxy stand-in (demo/app-proxy.mjs) signs each request for the demo login
+// and forwards it over HTTP to the relay (the built Worker module,
+// demo/relay.mjs), which adds the key and posts to the collector. Every
+// delivery is checked at that collector; every refusal in the relay's
+// answers (the collector never sees one).
+import { onTestFinished, describe, expect, test } from 'vitest';
+import { appProxy, PROXY_PREFIX } from '../../demo/app-proxy.mjs';
+import { DEMO_APP_SECRET, DEMO_SHOP, startRelay } from '../../demo/relay.mjs';
+import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
+import { flushed, okRequests, pageErrorsOf, useHarness, type CollectedRequest, type Env, type Tab } from './harness';
+
+const h = useHarness();
+
+const TIMEOUT = 15_000;
+const ADA = DEMO_CUSTOMERS[0];
+const ADA_ID = String(ADA.id);
+const SEAN_ID = String(DEMO_CUSTOMERS[1].id);
+/** Ada's profile as the Liquid customer gives it (SPEC §4 reserved fields). */
+const ADA_PROFILE = { name: 'Ada Lovelace', email: 'ada@example.com', mobile: '+447700900123' };
+
+/** The route the demo relay tags on what it posts (`?via=`); a browser's own request has none. */
+const via = (r: CollectedRequest) => new URLSearchParams(r.path.split('?')[1] ?? '').get('via');
+
+type Relayed = { env: Env; seen: Record<string, string | string[] | undefined>[] };
+
+/**
+ * An env whose storefront runs the App Proxy stand-in in front of a relay
+ * that posts to the env's collector. `seen`: the headers of each request
+ * the browser made to the proxy path, as the storefront received them.
+ */
+async function relayed(): Promise<Relayed> {
+  const env = await h.setup();
+  const relay = await startRelay({ upstream: env.endpoint, onAnswer: (entry: any) => env.collector.noteRelay(entry) });
+  onTestFinished(() => relay.close());
+  const proxy = appProxy({ relay: relay.origin, secret: DEMO_APP_SECRET, shop: DEMO_SHOP });
+  const seen: Relayed['seen'] = [];
+  await env.serve({}, {
+    proxy: {
+      prefix: proxy.prefix,
+      handle: (req: any, ...rest: unknown[]) => {
+        seen.push({ ...req.headers });
+        return (proxy.handle as any)(req, ...rest);
+      },
+    },
+  });
+  return { env, seen };
+}
+
+const login = (tab: Tab, n: number) => tab.goto(`/login?as=${n}&return=/`);
+
+describe('through the App Proxy and the relay', () => {
+  test('no key anywhere in the page: not in its HTML, its DOM, its storage or its requests; the relay adds it', async () => {
+    const { env, seen } = await relayed();
+    const tab = await env.open('/');
+    await login(tab, 1);
+    await env.waitFor((c) => okRequests(c, ADA_ID).length === 1, TIMEOUT, 'the logged-in customer, through the relay');
+    await flushed(tab);
+    await tab.identify('guest@example.com', { plan: 'pro' });
+    await flushed(tab);
+
+    const page = await tab.evaluate(async () => ({
+      html: await (await fetch(location.href, { cache: 'no-store' })).text(),
+      dom: document.documentElement.outerHTML,
+      storage: JSON.stringify(Object.entries(localStorage)),
+      cookies: document.cookie,
+    }));
+    // The endpoint the Liquid printed is the proxy path (so the page is the relayed one).
+    expect(page.html).toContain(`endpoint: "${PROXY_PREFIX}/track/user"`);
+    for (const [where, text] of Object.entries(page)) expect(text, `the key in the page's ${where}`).not.toContain(env.key);
+    expect(page.html).not.toMatch(/\bkey:/);
+
+    // What the browser sent to its own origin: no key header, no key anywhere.
+    expect(seen.length).toBe(2);
+    for (const headers of seen) {
+      expect(headers['x-growlytics-key']).toBeUndefined();
+      expect(JSON.stringify(headers)).not.toContain(env.key);
+    }
+    // What reached the collector: through the relay, signed, with the key.
+    const c = env.collector;
+    expect(c.requests.map((r) => [via(r), r.headers['x-growlytics-key'], r.status, r.id])).toEqual([
+      ['relay-signed', env.key, 200, ADA_ID],
+      ['relay-signed', env.key, 200, 'guest@example.com'],
+    ]);
+    expect(pageErrorsOf(env.tabs)).toEqual([]);
+  });
+
+  test('a guest and a logged-in customer are delivered, each signed for who they are', async () => {
+    const { env } = await relayed();
+    const tab = await env.open('/');
+    expect((await tab.identify('newsletter@example.com', { newsletter: true })).queued).toBe(true);
+    await flushed(tab);
+    await login(tab, 1);
+    await env.waitFor((c) => okRequests(c, ADA_ID).length === 1, TIMEOUT, 'the logged-in customer auto-identified');
+    await flushed(tab);
+
+    const c = env.collector;
+    expect(c.requests.map((r) => [via(r), r.status, r.json])).toEqual([
+      ['relay-signed', 200, { id: 'newsletter@example.com', attributes: { newsletter: true } }],
+      ['relay-signed', 200, { id: ADA_ID, attributes: ADA_PROFILE }],
+    ]);
+    expect(c.profiles.get(ADA_ID)?.attributes).toEqual(ADA_PROFILE);
+    // The relay saw the guest as a guest and Ada as Ada: the stand-in signed the demo login.
+    expect(c.relayed.map((x) => [x.route, x.customer, x.status, x.id, x.collected])).toEqual([
+      ['relay-signed', '', 200, 'newsletter@example.com', 1],
+      ['relay-signed', ADA_ID, 200, ADA_ID, 2],
+    ]);
+    expect(env.events).toEqual([]);
+    expect(pageErrorsOf(env.tabs)).toEqual([]);
+  });
+
+  test("another customer's id (the demo's Forge control) is refused and reported once; the rest of the queue is delivered", async () => {
+    const { env } = await relayed();
+    const tab = await env.open('/');
+    await login(tab, 1);
+    await env.waitFor((c) => okRequests(c, ADA_ID).length === 1, TIMEOUT, 'the logged-in customer');
+    await flushed(tab);
+    expect(await tab.evaluate(() => document.getElementById('forge')?.getAttribute('data-id'))).toBe(SEAN_ID);
+
+    // Three profiles queued in one task, the forged one in the middle.
+    const queued = await tab.evaluate(() => {
+      const g = (window as any).growlytics;
+      const a = g.identify('first@example.com', { plan: 'a' }).queued;
+      (document.getElementById('forge') as HTMLButtonElement).click(); // identify(Seán's id, …) and flush()
+      const b = g.identify('last@example.com', { plan: 'b' }).queued;
+      return [a, b];
+    });
+    expect(queued).toEqual([true, true]);
+    await flushed(tab);
+    await env.waitFor((c) => okRequests(c, 'last@example.com').length === 1 && c.relayed.some((x) => x.id === SEAN_ID), TIMEOUT, 'the queue sent');
+    await flushed(tab);
+
+    const c = env.collector;
+    // Refused by the relay (422, the identity rule), never posted to the collector.
+    const forged = c.relayed.filter((x) => x.id === SEAN_ID);
+    expect(forged.map((x) => [x.route, x.customer, x.status, x.collected])).toEqual([['relay-signed', ADA_ID, 422, null]]);
+    expect(forged[0].message).toMatch(/customer id/);
+    expect(c.requests.filter((r) => r.id === SEAN_ID)).toEqual([]);
+    expect(c.profiles.has(SEAN_ID)).toBe(false);
+    // Reported once, as a rejection (not a key problem: nothing pauses).
+    expect(env.events.map((e) => [e.type, e.id])).toEqual([['rejected', SEAN_ID]]);
+    // The rest went through, once each.
+    for (const id of ['first@example.com', 'last@example.com']) expect(okRequests(c, id).length, id).toBe(1);
+    expect(c.requests.every((r) => r.status === 200 && via(r) === 'relay-signed')).toBe(true);
+    // Dropped for good: nothing of it is left to retry.
+    expect(Object.keys(await tab.storage()).filter((k) => k.startsWith('growlytics:r:'))).toEqual([]);
+    // The demo page shows the report (its growlytics:error panel).
+    expect(await tab.evaluate(() => document.getElementById('errors')!.textContent)).toContain(SEAN_ID);
+    expect(pageErrorsOf(env.tabs)).toEqual([]);
+  });
+
+  test("Growlytics down behind the relay: the relay answers 502, the snippet keeps the profile, and delivers it once when it is back", async () => {
+    const { env } = await relayed();
+    const tab = await env.open('/');
+    env.collector.setFaults({ drop: true });
+    expect((await tab.identify('outage@example.com', { plan: 'pro' })).queued).toBe(true);
+    await env.waitFor((c) => c.relayed.some((x) => x.id === 'outage@example.com' && x.status === 502), TIMEOUT, 'the relay answers 502');
+    // The profile waits in the browser's durable queue, across a reload.
+    await tab.reload();
+    expect(Object.values(await tab.storage()).some((v) => v.includes('outage@example.com'))).toBe(true);
+
+    env.collector.setFaults({});
+    // No flush(): the snippet's own retry (backoff timer, or the page load's fresh try) delivers it.
+    await env.waitFor((c) => okRequests(c, 'outage@example.com').length === 1, 30_000, 'delivered after the outage');
+    // The 2xx reaches the page a moment after the collector wrote it: the record goes then.
+    await tab.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('growlytics:r:')), undefined, TIMEOUT);
+    await flushed(tab);
+    const c = env.collector;
+    expect(okRequests(c, 'outage@example.com').length).toBe(1);
+    expect(c.requests.filter((r) => r.status !== 0).map((r) => [via(r), r.status, r.id])).toEqual([['relay-signed', 200, 'outage@example.com']]);
+    expect(c.relayed.every((x) => x.status === 502 || x.status === 200)).toBe(true);
+    // A server outage is not the merchant's problem to report.
+    expect(env.events).toEqual([]);
+    expect(pageErrorsOf(env.tabs)).toEqual([]);
+  });
+});
