@@ -48,16 +48,14 @@ const customPixelHeader = () => ({
   renderChunk: (code) => `const GROWLYTICS_KEY = 'YOUR_GROWLYTICS_API_KEY';
 const GROWLYTICS_ENDPOINT = 'https://dc.growlytics.in/track/user';
 // ^ Edit the two lines above: your Growlytics API key (the endpoint rarely changes).
-// Through the Growlytics relay instead: the key '' and the endpoint the relay's
-// URL with ?shop=YOUR-SHOP.myshopify.com (no key in the pixel; it then
-// identifies by email or phone only, never by customer id).
+// Through the Growlytics relay: the key '' and the relay's URL?shop=<shop>.myshopify.com.
 //
 // Growlytics checkout pixel ${pkg.version}: identifies the buyer to Growlytics.
 // When: on the contact, address, shipping and payment steps and when the order
 // completes, once per change, only if the visitor allows analytics.
-// What: POST {id, attributes} to the endpoint: id is the Shopify customer id,
-// else the email, else the phone; attributes are name, email, mobile,
-// acceptsEmailMarketing and acceptsSmsMarketing. Nothing else leaves the page.
+// What: POST {id, attributes} to the endpoint: id is the Shopify customer id
+// (not through the relay), else the email, else the phone; attributes are
+// name, email, mobile, acceptsEmailMarketing and acceptsSmsMarketing. Nothing else leaves the page.
 // Until delivered, a profile waits in the shop's localStorage (growlytics:*)
 // for the Growlytics theme snippet. Source: src/pixel/pixel.ts in the project.
 ${code}`,

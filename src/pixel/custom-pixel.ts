@@ -21,7 +21,7 @@ try {
   // theme snippet), and the console says why.
   const key = GROWLYTICS_KEY == 'YOUR_GROWLYTICS_API_KEY' ? '' : GROWLYTICS_KEY;
   if (!key && GROWLYTICS_ENDPOINT == ENDPOINT) {
-    console.error('growlytics: set GROWLYTICS_KEY on the first line of the custom pixel, or GROWLYTICS_ENDPOINT to the relay');
+    console.error('growlytics: set GROWLYTICS_KEY on the first line of the custom pixel');
   }
   startPixel(
     { analytics, browser, init, customerPrivacy: typeof api == 'object' && api ? api.customerPrivacy : undefined },

@@ -1,10 +1,10 @@
 import { readBody } from './body';
-import { readConfig, type Env } from './config';
+import { readConfig, type Config, type Env } from './config';
 import { forward } from './forward';
 import { logLine } from './log';
 import { checkProfile } from './profile';
 import { preflight, refuse, reply } from './reply';
-import { checkSignature } from './signature';
+import { checkSignature, signingKey } from './signature';
 
 /** What the relay did with a request, for its log line: a fixed word, never request data. */
 type Outcome = { response: Response; outcome: string; shop: string | null };
@@ -13,6 +13,24 @@ type Outcome = { response: Response; outcome: string; shop: string | null };
 // and no signature was meant to be signed, and is refused, not taken for
 // an unsigned request.
 const PROXY_PARAMS = ['logged_in_customer_id', 'path_prefix', 'timestamp'];
+
+/** The configuration and the signing key, derived from one `env`. */
+type Setup = Config & { key: Promise<CryptoKey> };
+
+// Derived once per `env` object: Workers passes an isolate's requests the
+// same bindings, the Node entry one frozen copy of its environment. A cache
+// of what the configuration implies, not state: no answer depends on an
+// earlier request. (Importing the HMAC key was a tenth of a request's CPU.)
+const setups = new WeakMap<Env, Setup | string>();
+const setup = (env: Env): Setup | string => {
+  let known = setups.get(env);
+  if (known === undefined) {
+    const config = readConfig(env);
+    known = typeof config == 'string' ? config : { ...config, key: signingKey(config.secret) };
+    setups.set(env, known);
+  }
+  return known;
+};
 
 /**
  * The relay (SPEC §6): a standard fetch handler, `{ fetch(request, env) }`,
@@ -46,12 +64,12 @@ const handle = async (request: Request, env: Env, now: number): Promise<Outcome>
   if (request.method == 'OPTIONS') return done(preflight(), 'preflight');
   if (request.method != 'POST') return done(refuse(405, 'use POST', { allow: 'POST, OPTIONS' }), 'wrong method');
 
-  const config = readConfig(env);
+  const config = setup(env);
   if (typeof config == 'string') return done(refuse(500, `relay misconfigured: ${config}`), 'misconfigured');
 
   const signed = query.has('signature') || PROXY_PARAMS.some((name) => query.has(name));
   if (signed) {
-    const problem = await checkSignature(query, config.secret, now);
+    const problem = await checkSignature(query, await config.key, now);
     if (problem) return done(refuse(401, `App Proxy request refused: ${problem}`), problem);
   }
   const key = shop ? config.keyOf(shop) : undefined;

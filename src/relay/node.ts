@@ -4,11 +4,12 @@
 // environment (SPEC §6). A missing or malformed variable stops it at
 // start-up with a message naming the variable.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { MAX_BODY } from './body';
 import { readConfig } from './config';
 import { handler } from './handler';
 
-const env = process.env;
+// One frozen copy: the handler derives its configuration once per env object.
+const env = Object.freeze({ ...process.env });
 const problem = readConfig(env);
 const host = env.HOST || '127.0.0.1';
 const port = env.PORT ? Number(env.PORT) : 8788;
@@ -19,26 +20,52 @@ const stop = (message: string) => {
 if (typeof problem == 'string') stop(problem);
 if (!Number.isInteger(port) || port < 0 || port > 65535) stop('PORT: not a port number (0-65535)');
 
-/** node:http's request as a fetch Request: the body streams, so the handler's 512 KiB bound holds. */
-const toRequest = (req: IncomingMessage): Request => {
+/**
+ * Reads at most MAX_BODY + 1 bytes: enough for the handler to refuse a
+ * larger body (413) without holding it. Node's web streams
+ * (Readable.toWeb) cost more CPU per request than the whole HMAC check.
+ */
+const readUpTo = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = () => done(Buffer.concat(chunks));
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.pause();
+        req.removeAllListeners('data');
+        finish();
+      }
+    });
+    req.on('end', finish);
+    req.on('error', fail);
+  });
+
+/** node:http's request as a fetch Request. */
+const toRequest = async (req: IncomingMessage): Promise<Request> => {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  // The body may be cut at MAX_BODY + 1: its declared length no longer holds.
+  headers.delete('content-length');
   const hasBody = req.method != 'GET' && req.method != 'HEAD';
   return new Request(`http://${req.headers.host || host}${req.url}`, {
     method: req.method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream) : null,
-    // Node's fetch needs this for a streamed body.
-    ...(hasBody ? { duplex: 'half' } : {}),
-  } as RequestInit);
+    body: hasBody ? new Uint8Array(await readUpTo(req)) : null,
+  });
 };
 
 const serve = async (req: IncomingMessage, res: ServerResponse) => {
   try {
-    const response = await handler.fetch(toRequest(req), env);
+    const response = await handler.fetch(await toRequest(req), env);
     const body = Buffer.from(await response.arrayBuffer());
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name] = value));
+    // Refused before its whole body was read (413): the rest of the upload
+    // is still on the socket, so it cannot carry another request.
+    if (!req.complete) headers.connection = 'close';
     res.writeHead(response.status, headers);
     res.end(body);
   } catch {

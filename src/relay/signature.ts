@@ -23,11 +23,13 @@ export const signedMessage = (query: URLSearchParams): string => {
   return [...values].map(([name, list]) => `${name}=${list.join(',')}`).sort().join('');
 };
 
-/** Lower-case hex HMAC-SHA256 of `message` keyed by `secret`, through Web Crypto (Workers and Node alike). */
-export const hmacHex = async (secret: string, message: string): Promise<string> => {
-  const encode = (text: string) => new TextEncoder().encode(text);
-  const key = await crypto.subtle.importKey('raw', encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encode(message)));
+/** The app secret as a Web Crypto HMAC-SHA256 key (Workers and Node alike); imported once per configuration, not per request. */
+export const signingKey = (secret: string): Promise<CryptoKey> =>
+  crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+
+/** Lower-case hex HMAC-SHA256 of `message`. */
+export const hmacHex = async (key: CryptoKey, message: string): Promise<string> => {
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(message)));
   return Array.from(mac, (byte) => byte.toString(16).padStart(2, '0')).join('');
 };
 
@@ -47,15 +49,15 @@ export const equalInConstantTime = (a: string, b: string): boolean => {
 export type SignatureProblem = '' | 'missing signature' | 'wrong signature' | 'stale timestamp';
 
 /**
- * Checks an App Proxy query: its signature, then that `timestamp` (Unix
+ * Checks an App Proxy query: its signature (`key`: the app secret's), then that `timestamp` (Unix
  * seconds) is within 90 s of `nowMs`. A query without `timestamp` is stale:
  * Shopify always sends one.
  */
-export const checkSignature = async (query: URLSearchParams, secret: string, nowMs: number): Promise<SignatureProblem> => {
+export const checkSignature = async (query: URLSearchParams, key: CryptoKey, nowMs: number): Promise<SignatureProblem> => {
   const signature = query.get('signature');
   if (!signature) return 'missing signature';
   // Upper-case hex is the same signature (the docs' is lower-case, and ours).
-  const expected = await hmacHex(secret, signedMessage(query));
+  const expected = await hmacHex(key, signedMessage(query));
   if (!equalInConstantTime(signature.toLowerCase(), expected)) return 'wrong signature';
   const timestamp = query.get('timestamp');
   const skew = Math.abs(nowMs / 1000 - Number(timestamp));

@@ -2,13 +2,13 @@
 // bundle lays the modules out in this order, which compresses 5 bytes better.
 import { config } from './config';
 import { allowed, watchConsent } from './consent';
-import { PREFIX } from '../core/record';
+import { LEASE, PREFIX } from '../core/record';
 import { report } from './report';
 import { del, persist, set, storedKeys } from './store';
 import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
 import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
-import { discardUnpersisted, enqueue, syncQueue } from './queue';
+import { discardUnpersisted, enqueue, sweepLeases, syncQueue } from './queue';
 import { flushNow, kick, unload } from './sender';
 
 // `growlytics:c` is written when the visitor grants consent, so other open
@@ -143,10 +143,15 @@ export const install = (win: any): Growlytics => {
   if (existing?.identify) return existing; // a live API, not a pre-load array
   const doc = win.document;
   const on = (target: EventTarget, type: string, listener: (e: any) => unknown) => target.addEventListener(type, guard(listener));
-  storedKeys(syncQueue); // oldest record first: record keys sort by time
+  // Oldest record first (record keys sort by time); leases are looked at
+  // once the records are known.
+  const leases: string[] = [];
+  storedKeys((key, value) => (key.indexOf(LEASE) ? syncQueue(key, value) : leases.push(key)));
+  sweepLeases(leases);
   // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
-  // Retry-After; and it ends a refused key's pause, as every key comes
-  // through init (the script tag's too), which lifts it.
+  // Retry-After, and a refused key's pause (also without a key, through a
+  // relay: init brings none to lift it).
+  del(PREFIX + 'k');
   flushNow();
   // The answer may have changed: granted, what waited in memory is stored
   // and sent, and when the visitor chose here (`chose` is their

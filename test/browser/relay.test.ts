@@ -6,11 +6,11 @@
 // demo/relay.mjs), which adds the key and posts to the collector. Every
 // delivery is checked at that collector; every refusal in the relay's
 // answers (the collector never sees one).
-import { onTestFinished, describe, expect, test } from 'vitest';
-import { appProxy, PROXY_PREFIX } from '../../demo/app-proxy.mjs';
-import { DEMO_APP_SECRET, DEMO_SHOP, startRelay } from '../../demo/relay.mjs';
+import { describe, expect, test } from 'vitest';
+import { PROXY_PREFIX } from '../../demo/app-proxy.mjs';
 import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
-import { flushed, okRequests, pageErrorsOf, useHarness, type CollectedRequest, type Env, type Tab } from './harness';
+import { flushed, okRequests, pageErrorsOf, useHarness, type Tab } from './harness';
+import { relayed as relayedEnv, via } from './relayed';
 
 const h = useHarness();
 
@@ -21,34 +21,8 @@ const SEAN_ID = String(DEMO_CUSTOMERS[1].id);
 /** Ada's profile as the Liquid customer gives it (SPEC §4 reserved fields). */
 const ADA_PROFILE = { name: 'Ada Lovelace', email: 'ada@example.com', mobile: '+447700900123' };
 
-/** The route the demo relay tags on what it posts (`?via=`); a browser's own request has none. */
-const via = (r: CollectedRequest) => new URLSearchParams(r.path.split('?')[1] ?? '').get('via');
-
-type Relayed = { env: Env; seen: Record<string, string | string[] | undefined>[] };
-
-/**
- * An env whose storefront runs the App Proxy stand-in in front of a relay
- * that posts to the env's collector. `seen`: the headers of each request
- * the browser made to the proxy path, as the storefront received them.
- */
-async function relayed(): Promise<Relayed> {
-  const env = await h.setup();
-  const relay = await startRelay({ upstream: env.endpoint, onAnswer: (entry: any) => env.collector.noteRelay(entry) });
-  onTestFinished(() => relay.close());
-  const proxy = appProxy({ relay: relay.origin, secret: DEMO_APP_SECRET, shop: DEMO_SHOP });
-  const seen: Relayed['seen'] = [];
-  await env.serve({}, {
-    proxy: {
-      prefix: proxy.prefix,
-      handle: (req: any, ...rest: unknown[]) => {
-        seen.push({ ...req.headers });
-        return (proxy.handle as any)(req, ...rest);
-      },
-    },
-  });
-  return { env, seen };
-}
-
+/** The demo storefront's own pages, through the App Proxy stand-in and the relay. */
+const relayed = () => relayedEnv(h);
 const login = (tab: Tab, n: number) => tab.goto(`/login?as=${n}&return=/`);
 
 describe('through the App Proxy and the relay', () => {
