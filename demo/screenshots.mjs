@@ -32,9 +32,7 @@ try {
   const at = (path) => storefront.origin + path;
   const arrived = (test, what) => collector.waitFor(test, TIMEOUT, what);
 
-  // The storefront's direct route (the key in the page): the pictures show the
-  // panel and the dashboard, the same through either route.
-  await page.goto(at('/route-mode?mode=direct&return=/products/demo'));
+  await page.goto(at('/products/demo'));
   // A guest checks out: known by email (through the relay the pixels send no
   // customer id); then logs in, and the theme snippet sends their customer id.
   await page.click('#checkout-link');
