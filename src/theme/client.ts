@@ -146,7 +146,10 @@ export const install = (win: any): Growlytics => {
   // Oldest record first (record keys sort by time); leases are looked at
   // once the records are known.
   const leases: string[] = [];
-  storedKeys((key, value) => (key.indexOf(LEASE) ? syncQueue(key, value) : leases.push(key)));
+  storedKeys((key, value) => {
+    if (key.startsWith(LEASE)) leases.push(key);
+    else syncQueue(key, value);
+  });
   sweepLeases(leases);
   // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
   // Retry-After, and a refused key's pause (also without a key, through a

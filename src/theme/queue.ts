@@ -1,6 +1,6 @@
 import { commit, countedFor, lists, lockOf } from './known';
 import { LEASE, NAMES, RECORD, hash, recordKey, type StoredRecord } from '../core/record';
-import { leaseOver } from '../core/delivery';
+import { leaseOver } from '../core/lease';
 import { report } from './report';
 import { forgetPrint } from './shopify';
 import { del, get, memory, parse, set } from './store';

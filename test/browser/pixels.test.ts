@@ -372,15 +372,33 @@ describe.each(['custom', 'app'])('%s pixel', (kind) => {
     expect(await sandboxErrors(guest)).toEqual([]);
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
+
   // One delivery policy (issue 15 item 2): the pixel obeys the rules the storefront's tabs obey.
-  test('a storefront tab and the pixel on one origin: the pixel\'s record goes in one POST, by whichever sender', async () => {
-    const env = await setup();
+
+  /** From now on, `window.reads` lists the keys the page reads for the pixel (the host performs its storage calls). */
+  const logReads = (tab: Tab) =>
+    tab.evaluate(() => {
+      const reads: string[] = ((window as any).reads = []);
+      const getItem = Storage.prototype.getItem;
+      Storage.prototype.getItem = function (key: string) {
+        reads.push(key);
+        return getItem.call(this, key);
+      };
+    });
+
+  /** A storefront tab whose own request for Ada the collector holds `ms`: its lease is live while the pixel queues hers. */
+  async function storefrontSending(env: Env, ms: number): Promise<Tab> {
     const store = await env.open('/store');
-    // The storefront's own request for Ada is held: its lease is live while the pixel queues hers.
-    env.collector.setFaults({ delayMs: 1_500 });
+    env.collector.setFaults({ delayMs: ms });
     await store.identify(ADA_EMAIL, { plan: 'pro' });
     await env.waitFor((c) => c.requests.some((r) => r.id == ADA_EMAIL), 10_000, "the storefront's request in flight");
     env.collector.setFaults({});
+    return store;
+  }
+
+  test('a storefront tab and the pixel on one origin: the pixel\'s record goes in one POST, by whichever sender', async () => {
+    const env = await setup();
+    await storefrontSending(env, 1_500);
     const tab = await checkoutTab(env, kind, init());
     await publish(tab, event('contact', ADA));
     await env.waitFor((c) => okRequests(c, ADA_EMAIL).length == 2, 20_000, "the pixel's record delivered");
@@ -393,11 +411,7 @@ describe.each(['custom', 'app'])('%s pixel', (kind) => {
 
   test('what another sender delivered while the pixel waited on its lease is not sent again', async () => {
     const env = await setup();
-    const store = await env.open('/store');
-    env.collector.setFaults({ delayMs: 2_000 });
-    await store.identify(ADA_EMAIL, { plan: 'pro' });
-    await env.waitFor((c) => c.requests.some((r) => r.id == ADA_EMAIL), 10_000, "the storefront's request in flight");
-    env.collector.setFaults({});
+    const store = await storefrontSending(env, 2_000);
     const tab = await checkoutTab(env, kind, init());
     await publish(tab, event('contact', ADA));
     await publish(tab, event('contact', sentinel(8)));
@@ -408,6 +422,14 @@ describe.each(['custom', 'app'])('%s pixel', (kind) => {
       if (JSON.parse(localStorage.getItem(k)!).a.acceptsEmailMarketing !== undefined) localStorage.removeItem(k);
     }));
     await env.waitFor((c) => okRequests(c, ADA_EMAIL).length == 1, 10_000, "the storefront's own request answered");
+    const lease = 'growlytics:l:' + hash(ADA_EMAIL);
+    await store.waitForFunction((k) => localStorage.getItem(k) == null, lease);
+    // The lease is free: the pixel's next look (it polls) reads it, then finds the record gone.
+    await logReads(tab);
+    await tab.waitForFunction((k) => (window as any).reads.includes(k), lease, 10_000);
+    // That look runs to its end before the next event's work (one queue of work).
+    await publish(tab, event('contact', sentinel(9)));
+    await env.waitFor((c) => okRequests(c, 'sentinel9@example.com').length == 1, 20_000, 'the second sentinel');
     await settled(tab);
     expect(env.collector.requests.filter((r) => r.id == ADA_EMAIL).map((r) => r.json.attributes)).toEqual([{ plan: 'pro' }]);
   });
@@ -433,18 +455,11 @@ describe.each(['custom', 'app'])('%s pixel', (kind) => {
   test('no send after a consent refusal: the retry due after it looks, and sends nothing', async () => {
     const env = await setup();
     const tab = await checkoutTab(env, kind, init());
-    env.collector.setFaults({ status: 503, times: 1 });
+    // Retry-After: the retry comes 2 s later, after the refusal below.
+    env.collector.setFaults({ status: 503, retryAfter: 2, times: 1 });
     await publish(tab, event('contact', ADA));
     await env.waitFor((c) => c.requests.some((r) => r.status === 503), 10_000, 'the 503');
-    // What the page reads for the pixel from now on (the host performs its storage calls).
-    await tab.evaluate(() => {
-      const reads: string[] = ((window as any).reads = []);
-      const getItem = Storage.prototype.getItem;
-      Storage.prototype.getItem = function (key: string) {
-        reads.push(key);
-        return getItem.call(this, key);
-      };
-    });
+    await logReads(tab);
     await consent(tab, privacy(false));
     // The retry looked: it read the refused-key mark, the first thing a send checks.
     await tab.waitForFunction(() => (window as any).reads.includes('growlytics:k'), undefined, 10_000);

@@ -8,9 +8,11 @@
 // answers (the collector never sees one).
 import { describe, expect, test } from 'vitest';
 import { PROXY_PREFIX } from '../../demo/app-proxy.mjs';
+import { checkoutPages } from '../../demo/checkout.mjs';
+import { DEMO_SHOP } from '../../demo/relay.mjs';
 import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
 import { flushed, okRequests, pageErrorsOf, useHarness, type Tab } from './harness';
-import { relayed as relayedEnv, via } from './relayed';
+import { relayed, via } from './relayed';
 
 const h = useHarness();
 
@@ -21,13 +23,11 @@ const SEAN_ID = String(DEMO_CUSTOMERS[1].id);
 /** Ada's profile as the Liquid customer gives it (SPEC §4 reserved fields). */
 const ADA_PROFILE = { name: 'Ada Lovelace', email: 'ada@example.com', mobile: '+447700900123' };
 
-/** The demo storefront's own pages, through the App Proxy stand-in and the relay. */
-const relayed = () => relayedEnv(h);
 const login = (tab: Tab, n: number) => tab.goto(`/login?as=${n}&return=/`);
 
 describe('through the App Proxy and the relay', () => {
   test('no key anywhere in the page: not in its HTML, its DOM, its storage or its requests; the relay adds it', async () => {
-    const { env, seen } = await relayed();
+    const { env, seen } = await relayed(h);
     const tab = await env.open('/');
     await login(tab, 1);
     await env.waitFor((c) => okRequests(c, ADA_ID).length === 1, TIMEOUT, 'the logged-in customer, through the relay');
@@ -62,7 +62,7 @@ describe('through the App Proxy and the relay', () => {
   });
 
   test('a guest and a logged-in customer are delivered, each signed for who they are', async () => {
-    const { env } = await relayed();
+    const { env } = await relayed(h);
     const tab = await env.open('/');
     expect((await tab.identify('newsletter@example.com', { newsletter: true })).queued).toBe(true);
     await flushed(tab);
@@ -86,7 +86,7 @@ describe('through the App Proxy and the relay', () => {
   });
 
   test("another customer's id (the demo's Forge control) is refused and reported once; the rest of the queue is delivered", async () => {
-    const { env } = await relayed();
+    const { env } = await relayed(h);
     const tab = await env.open('/');
     await login(tab, 1);
     await env.waitFor((c) => okRequests(c, ADA_ID).length === 1, TIMEOUT, 'the logged-in customer');
@@ -126,7 +126,7 @@ describe('through the App Proxy and the relay', () => {
   });
 
   test("Growlytics down behind the relay: the relay answers 502, the snippet keeps the profile, and delivers it once when it is back", async () => {
-    const { env } = await relayed();
+    const { env } = await relayed(h);
     const tab = await env.open('/');
     env.collector.setFaults({ drop: true });
     expect((await tab.identify('outage@example.com', { plan: 'pro' })).queued).toBe(true);
@@ -147,6 +147,43 @@ describe('through the App Proxy and the relay', () => {
     expect(c.relayed.every((x) => x.status === 502 || x.status === 200)).toBe(true);
     // A server outage is not the merchant's problem to report.
     expect(env.events).toEqual([]);
+    expect(pageErrorsOf(env.tabs)).toEqual([]);
+  });
+
+  // One pixel at a time (the demo checkout's ?pixels=): each is a route of its own.
+  test.each(['custom', 'app'])("the demo checkout's %s pixel posts to the relay with ?shop= and no key: a logged-in buyer is identified by email, never by customer id", async (kind) => {
+    const { env } = await relayed(h, (_, relay) => checkoutPages({ key: '', endpoint: `${relay}/track/user?shop=${DEMO_SHOP}` }));
+    const tab = await env.open('/login?as=1&return=/products/demo');
+    await env.waitFor((c) => okRequests(c, ADA_ID).length === 1, TIMEOUT, 'the storefront identifies Ada, signed');
+    await tab.goto(`/checkout?pixels=${kind}`);
+    await tab.waitForFunction(() => document.getElementById('contact-continue'));
+    await tab.evaluate(() => {
+      (document.getElementById('email') as HTMLInputElement).value = 'Ada@Example.com';
+      (document.getElementById('phone') as HTMLInputElement).value = '+44 7700 900123';
+      (document.getElementById('contact-continue') as HTMLElement).click();
+    });
+    await env.waitFor((c) => okRequests(c, 'ada@example.com').length === 1, TIMEOUT, 'the contact step, through the relay');
+    // The next step: once its name arrives, the pixels have had every chance to send the contact step again.
+    await tab.waitForFunction(() => document.getElementById('shipping-continue'));
+    await tab.evaluate(() => {
+      const set = (id: string, v: string) => ((document.getElementById(id) as HTMLInputElement).value = v);
+      set('first', 'Ada'); set('last', 'Lovelace'); set('address1', '12 St James Sq'); set('city', 'London'); set('zip', 'SW1Y 4JH');
+      (document.getElementById('shipping-continue') as HTMLElement).click();
+    });
+    await env.waitFor((c) => c.profiles.get('ada@example.com')?.attributes.name === 'Ada Lovelace', TIMEOUT, 'the shipping step, through the relay');
+    await env.waitFor((c) => c.relayed.length === 3, TIMEOUT, "the relay's answer to the shipping step"); // noted once it answered
+
+    const c = env.collector;
+    expect(c.requests.map((r) => [via(r), r.status, r.id])).toEqual([
+      ['relay-signed', 200, ADA_ID],
+      ['relay-unsigned', 200, 'ada@example.com'],
+      ['relay-unsigned', 200, 'ada@example.com'],
+    ]);
+    // The page has no key to give (`key: ''`): the relay added it.
+    expect(c.requests.map((r) => r.headers['x-growlytics-key'])).toEqual([env.key, env.key, env.key]);
+    expect(c.profiles.get('ada@example.com')?.attributes).toMatchObject({ email: 'ada@example.com', mobile: '+447700900123' });
+    // The pixels never tried Ada's customer id (the relay would refuse it unsigned): nothing refused.
+    expect(c.relayed.map((x) => [x.route, x.status])).toEqual([['relay-signed', 200], ['relay-unsigned', 200], ['relay-unsigned', 200]]);
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
 });

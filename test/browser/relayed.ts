@@ -18,10 +18,14 @@ export type Relayed = {
 
 /**
  * Sets up an env (`h.setup()`), starts a relay for its collector (closed
- * when the test ends), and serves `pages` on a storefront with the stand-in;
- * the demo's own pages then render the snippet with `proxy:`.
+ * when the test ends), and serves `pages` (given the relay's origin, for a
+ * pixel's endpoint) on a storefront with the stand-in; the demo's own pages
+ * then render the snippet with `proxy:`.
  */
-export async function relayed(h: ReturnType<typeof useHarness>, pages: (env: Env) => Record<string, PageSource> = () => ({})): Promise<Relayed> {
+export async function relayed(
+  h: ReturnType<typeof useHarness>,
+  pages: (env: Env, relayOrigin: string) => Record<string, PageSource> = () => ({}),
+): Promise<Relayed> {
   const env = await h.setup();
   const relay = await startRelay({ upstream: env.endpoint, onAnswer: (entry: any) => env.collector.noteRelay(entry) });
   onTestFinished(() => relay.close());
@@ -31,6 +35,6 @@ export async function relayed(h: ReturnType<typeof useHarness>, pages: (env: Env
     seen.push({ ...req.headers });
     return (proxy.handle as any)(req, ...rest);
   };
-  await env.serve(pages(env), { proxy: { prefix: proxy.prefix, handle } });
+  await env.serve(pages(env, relay.origin), { proxy: { prefix: proxy.prefix, handle } });
   return { env, seen };
 }

@@ -46,6 +46,23 @@ describe('configuration', () => {
     expect([config.key, config.endpoint, config.debug, config.autoIdentify]).toEqual(['k2', 'http://127.0.0.1:1/track/user', true, false]);
   });
 
+  it("an app proxy path on the page's origin with no key is taken as it is, without a complaint (SPEC §6)", async () => {
+    const { install, config } = await load();
+    const api = install(window);
+    const reports: unknown[] = [];
+    const listener = (e: Event) => reports.push((e as CustomEvent).detail);
+    window.addEventListener('growlytics:error', listener);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      api.init({ endpoint: '/apps/growlytics/track/user', debug: true });
+    } finally {
+      window.removeEventListener('growlytics:error', listener);
+    }
+    expect([config.key, config.endpoint]).toEqual(['', '/apps/growlytics/track/user']);
+    expect(reports).toEqual([]);
+    expect(error).not.toHaveBeenCalled();
+  });
+
   it('debug prints validation errors; without it the console stays quiet', async () => {
     const { install } = await load();
     const api = install(window);

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GONE, HIDDEN, LIVE, delivery, endBackoff, leaseOver, readPause, type Runtime } from '../../src/core/delivery';
+import { GONE, HIDDEN, LIVE, delivery } from '../../src/core/delivery';
+import { leaseOver } from '../../src/core/lease';
+import { endBackoff, readPause } from '../../src/core/pause';
+import type { Runtime } from '../../src/core/runtime';
 import { LEASE, hash } from '../../src/core/record';
 import { post } from '../../src/core/transport';
 
@@ -129,13 +132,30 @@ describe('leases', () => {
 });
 
 describe('the verdict', () => {
-  it('2xx: records deleted (not lost), failures reset', async () => {
+  it('2xx: records deleted (not lost); a pause past its purpose deleted, a running Retry-After kept without its backoff', async () => {
     storage.set('growlytics:p', '1,1,3');
-    const { core, calls } = runtime();
+    const { core, calls } = runtime({ records: { ada: { plan: 'pro' }, bob: { plan: 'free' } } });
     await core._send('ada', LIVE);
     expect(calls.removed).toEqual([[['growlytics:r:ada'], false]]);
-    expect(await readPause(asyncStore())).toEqual([1, 1, 0]);
+    expect(storage.has('growlytics:p')).toBe(false);
     expect(calls.reports).toEqual([]);
+    // A page hide sends during a backoff wait: its answer ends the wait.
+    storage.set('growlytics:p', [Date.now() + 30_000, 0, 2].join());
+    await core._send('bob', HIDDEN);
+    expect(storage.has('growlytics:p')).toBe(false);
+  });
+
+  it('2xx while another sender was told Retry-After: the hold stays, its backoff and failures go', async () => {
+    let release!: () => void;
+    gate = new Promise((r) => (release = r));
+    const { core } = runtime();
+    const sending = core._send('ada', LIVE);
+    await vi.waitFor(() => expect(requests).toHaveLength(1));
+    const hold = Date.now() + 60_000;
+    storage.set('growlytics:p', [hold + 30_000, hold, 2].join());
+    release();
+    await sending;
+    expect(await readPause(asyncStore())).toEqual([hold, hold, 0]);
   });
 
   it('422: dropped (lost) and reported, never retried', async () => {

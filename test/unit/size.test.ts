@@ -2,11 +2,10 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 
-// The size budget (GUIDE habit 3): the whole product in under 3.5 KiB
-// gzipped. A ratchet: lowered to just above the bundle as each size pass
-// lands (issue 10 aims at 3,072). Runs against the built bundle; `npm test`
-// builds first.
-const BUDGET = 4300;
+// The size budget (GUIDE habit 3): a failing check, raised only with a
+// reason in the commit (issue 15 withdrew the 3,072 B target: readable over
+// tiny). Runs against the built bundle; `npm test` builds first.
+const BUDGET = 4400;
 
 it(`dist/growlytics.min.js stays under ${BUDGET} bytes gzipped`, () => {
   const code = readFileSync('dist/growlytics.min.js');
