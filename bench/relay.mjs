@@ -91,7 +91,8 @@ const run = (url, headers, seconds, connections) =>
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const summary = ({ result, times }) => {
   const sorted = times.sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  const mean = sorted.reduce((sum, ms) => sum + ms, 0) / (sorted.length || 1);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
 };
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
@@ -136,8 +137,8 @@ try {
 
   const f = (ms) => `${ms.toFixed(3)} ms`;
   console.log(`\nlatency, one connection, ${LATENCY_S} s each (p50 / p99):`);
-  console.log(`  direct to the collector  ${f(a.p50)} / ${f(a.p99)}   (${a.requests} requests, ${a.non2xx} non-2xx, ${a.errors} errors)`);
-  console.log(`  through the relay        ${f(b.p50)} / ${f(b.p99)}   (${b.requests} requests, ${b.non2xx} non-2xx, ${b.errors} errors)`);
+  console.log(`  direct to the collector  ${f(a.p50)} / ${f(a.p99)}   (mean ${f(a.mean)}; ${a.requests} requests, ${a.non2xx} non-2xx, ${a.errors} errors)`);
+  console.log(`  through the relay        ${f(b.p50)} / ${f(b.p99)}   (mean ${f(b.mean)}; ${b.requests} requests, ${b.non2xx} non-2xx, ${b.errors} errors)`);
   console.log(`  added by the relay       ${f(b.p50 - a.p50)} / ${f(b.p99 - a.p99)}   (aim: < 1 ms at p50)`);
   console.log(`\nthroughput, ${CONNECTIONS} connections, ${THROUGHPUT_S} s, one relay process:`);
   console.log(`  ${Math.round(t.requests / THROUGHPUT_S)} req/s by the wall clock (${t.requests} requests, ${t.non2xx} non-2xx, ${t.errors} errors; ${arrived} delivered 200 at the collector)`);

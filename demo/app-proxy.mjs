@@ -14,6 +14,7 @@
 // browser tests get a signed request to a relay on loopback.
 
 import { createHmac } from 'node:crypto';
+import { readAll } from './listen.mjs';
 
 /** Where the Growlytics app's proxy is served on a store: subpath prefix `apps`, subpath `growlytics`. */
 export const PROXY_PREFIX = '/apps/growlytics';
@@ -45,15 +46,6 @@ export function signedQuery(search, { shop, customerId, prefix, secret, now }) {
   query.set('timestamp', String(Math.floor(now / 1000)));
   query.set('signature', proxySignature(query, secret));
   return query;
-}
-
-function readAll(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /**

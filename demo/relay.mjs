@@ -13,21 +13,12 @@
 // the relay's status and message.
 
 import relay from '../dist/relay/worker.js';
-import { listen } from './listen.mjs';
+import { listen, readAll } from './listen.mjs';
 
 /** The demo store: the shop the App Proxy stand-in names, and the only one the demo relay serves. */
 export const DEMO_SHOP = 'growlytics-demo.myshopify.com';
 /** The demo app's client secret: what Shopify signs App Proxy requests with. */
 export const DEMO_APP_SECRET = 'demo-app-secret';
-
-function readAll(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** The route a request to the relay came by: through the App Proxy (signed), or straight from a pixel. */
 const routeOf = (query) => (query.has('signature') ? 'relay-signed' : 'relay-unsigned');

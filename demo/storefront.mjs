@@ -157,7 +157,7 @@ export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 
       growlytics_endpoint: endpoint,
       // Through the App Proxy stand-in unless the visitor chose the direct route.
       growlytics_proxy: proxy && jar.demo_route !== 'direct' ? proxy.prefix : null,
-      route_modes: proxy ? true : false,
+      route_modes: Boolean(proxy),
       // The forge control's target: a demo customer who is not the one logged in.
       forge_id: DEMO_CUSTOMERS.find((c) => c.id !== customer?.id).id,
     };

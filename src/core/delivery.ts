@@ -141,7 +141,9 @@ export const delivery = (rt: Runtime) => {
     _leave: (): void => {
       const until = String(Date.now() + GONE_MS);
       // Only requests that went: one claimed this very moment writes its own short lease.
-      mine.forEach((request, lease) => request._keepalive === undefined || store._set(lease, until));
+      mine.forEach((request, lease) => {
+        if (request._keepalive !== undefined) store._set(lease, until);
+      });
     },
   };
 };

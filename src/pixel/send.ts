@@ -1,4 +1,4 @@
-import { LIVE, delivery } from '../core/delivery';
+import { KEEPALIVE_COUNT, LIVE, delivery } from '../core/delivery';
 import { NAMES, TYPE, hash, recordKey } from '../core/record';
 import { checkAttributes, type Attributes, type Kind } from '../core/validate';
 import { strings, type PixelStore } from './store';
@@ -55,7 +55,7 @@ export const pixelSender = (
     _relay: () => !GROWLYTICS.test(endpoint),
     _allowed: allowed,
     // The checkout page may go at any step: every request may outlive it.
-    _keepalive: () => 8,
+    _keepalive: () => KEEPALIVE_COUNT,
     _take: async (id) => {
       // What another sender delivered is gone from storage: not sent again.
       const kept = [];

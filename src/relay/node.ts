@@ -63,8 +63,8 @@ const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const body = Buffer.from(await response.arrayBuffer());
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name] = value));
-    // Refused before its whole body was read (413): the rest of the upload
-    // is still on the socket, so it cannot carry another request.
+    // Refused before its whole body was read (413): close the connection
+    // rather than let Node read and discard the rest of the upload to reuse it.
     if (!req.complete) headers.connection = 'close';
     res.writeHead(response.status, headers);
     res.end(body);

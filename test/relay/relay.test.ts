@@ -52,7 +52,8 @@ const proxied = (
 };
 
 /** What each runtime's log must never hold: every id, attribute value, key and signature this suite sends. */
-const secrets = new Set([SECRET, KEY_A, KEY_B]);
+const NOT_A_SHOP = 'leak.zq25@example.com';
+const secrets = new Set([SECRET, KEY_A, KEY_B, NOT_A_SHOP]);
 
 type Runtime = { origin: string; logs: string[]; misconfigured: { origin: string; variable: string }[]; close: () => Promise<void> };
 
@@ -254,6 +255,8 @@ describe.each(runtimes)('relay on %s', (_name, start) => {
       ['signed for a shop the relay does not serve', () => proxied({ shop: 'other-zq9.myshopify.com' })],
       ['unsigned, naming a shop the relay does not serve', () => unsigned('other-zq9.myshopify.com')],
       ['unsigned, naming no shop', () => ''],
+      // Anyone can put anything in ?shop=: the log must not copy it (an email here).
+      ['unsigned, naming something that is not a shop domain', () => unsigned(NOT_A_SHOP)],
     ])('%s', async (_case, query) => {
       const res = await post(query(), profile('shop.zq10@example.com'));
       expect(res.status).toBe(403);
