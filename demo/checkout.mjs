@@ -76,6 +76,7 @@ function page(title, step, data) {
 </header>
 <main id="checkout-main"></main>
 <script id="checkout-data" type="application/json">${scriptJson(data)}</script>
+<script src="/demo/assets/storage-words.js"></script>
 <script src="/demo/assets/pixel-host.js"></script>
 <script src="/demo/assets/checkout.js"></script>
 </body>

@@ -8,11 +8,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCollector } from './collector.mjs';
-import { startStorefront } from './storefront.mjs';
-import { checkoutPages } from './checkout.mjs';
-import { appProxy } from './app-proxy.mjs';
-import { DEMO_APP_SECRET, DEMO_SHOP, startRelay } from './relay.mjs';
+import { startDemo } from './start.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
@@ -39,27 +35,15 @@ for (const file of [BUNDLE, RELAY]) {
   }
 }
 
-let collector, relay, storefront;
+let collector, relay, storefront, close;
 try {
-  collector = await startCollector({ host: HOST, port: port('COLLECTOR_PORT', 8787), file: DATA });
-  relay = await startRelay({
+  ({ collector, relay, storefront, close } = await startDemo({
     host: HOST,
-    port: port('RELAY_PORT', 8788),
-    upstream: collector.endpoint,
-    onAnswer: (entry) => collector.collector.noteRelay(entry),
-  });
-  // The checkout pixels: through the relay's public URL, no key (SPEC §6).
-  const pixelEndpoint = `${relay.origin}/track/user?shop=${DEMO_SHOP}`;
-  storefront = await startStorefront({
-    host: HOST,
-    port: port('PORT', 8080),
-    endpoint: collector.endpoint,
-    proxy: appProxy({ relay: relay.origin, secret: DEMO_APP_SECRET, shop: DEMO_SHOP }),
-    pages: checkoutPages({ key: '', endpoint: pixelEndpoint, dashboard: `${collector.origin}/` }),
-  });
+    ports: { collector: port('COLLECTOR_PORT', 8787), relay: port('RELAY_PORT', 8788), storefront: port('PORT', 8080) },
+    file: DATA,
+  }));
 } catch (e) {
   console.error(`Could not start the demo: ${e.message}${e.code === 'EADDRINUSE' ? ' (set PORT / RELAY_PORT / COLLECTOR_PORT to free ports)' : ''}`);
-  await Promise.allSettled([relay?.close(), collector?.close()]);
   process.exit(1);
 }
 
@@ -91,7 +75,7 @@ async function stop(signal) {
   console.log(`\n${signal}: stopping…`);
   // Bounded: if a socket refuses to close, leave anyway (profiles are saved first by close()).
   setTimeout(() => process.exit(0), 2000).unref();
-  await Promise.allSettled([storefront.close(), relay.close(), collector.close()]);
+  await close();
   process.exit(0);
 }
 process.on('SIGINT', () => stop('SIGINT'));
