@@ -87,10 +87,13 @@ const send = async (id: string, mode: Mode): Promise<boolean> => {
  * One round: every queued id once, in queue order, up to 6 at a time (a
  * sliding window: one slow answer does not hold the others), until the
  * queue is done or a pause (backoff, Retry-After, a refused key, consent)
- * stops it. The workers share one live iterator of the queue, which also
+ * stops it; none while the browser is offline. The workers share one live iterator of the queue, which also
  * meets ids queued meanwhile.
  */
 const work = (): Promise<unknown> => {
+  // Offline, every request could only fail: wait for the `online` event
+  // (install's listener flushes). onLine false is reliable; true may not be.
+  if (navigator.onLine === false) return Promise.resolve(waiting('offline', 0));
   const ids = queued.keys();
   // Every for-of over one Map iterator shares it (its @@iterator is itself);
   // an id taken when the round stops goes in the next round.
