@@ -48,13 +48,14 @@ const customPixelHeader = () => ({
   renderChunk: (code) => `const GROWLYTICS_KEY = 'YOUR_GROWLYTICS_API_KEY';
 const GROWLYTICS_ENDPOINT = 'https://dc.growlytics.in/track/user';
 // ^ Edit the two lines above: your Growlytics API key (the endpoint rarely changes).
+// Through the Growlytics relay: the key '' and the relay's URL?shop=<shop>.myshopify.com.
 //
 // Growlytics checkout pixel ${pkg.version}: identifies the buyer to Growlytics.
 // When: on the contact, address, shipping and payment steps and when the order
 // completes, once per change, only if the visitor allows analytics.
-// What: POST {id, attributes} to the endpoint: id is the Shopify customer id,
-// else the email, else the phone; attributes are name, email, mobile,
-// acceptsEmailMarketing and acceptsSmsMarketing. Nothing else leaves the page.
+// What: POST {id, attributes} to the endpoint: id is the Shopify customer id
+// (not through the relay), else the email, else the phone; attributes are
+// name, email, mobile, acceptsEmailMarketing and acceptsSmsMarketing. Nothing else leaves the page.
 // Until delivered, a profile waits in the shop's localStorage (growlytics:*)
 // for the Growlytics theme snippet. Source: src/pixel/pixel.ts in the project.
 ${code}`,
@@ -113,6 +114,32 @@ const pixels = [
   },
 ];
 
+// --------------------------------------------------------------------- relay
+// The relay (SPEC §6): the Worker module and the Node entry share
+// src/relay/handler.ts and src/core/validate.ts. Not minified: an operator
+// reads what runs on their server. No runtime dependencies; node:* stays
+// external.
+const relayFiles = () => ({
+  name: 'relay-files',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'wrangler.toml', source: readFileSync('src/relay/wrangler.toml', 'utf8') });
+  },
+});
+
+const relay = [
+  {
+    input: 'src/relay/worker.ts',
+    output: { file: 'dist/relay/worker.js', format: 'es' },
+    plugins: [typescript({ tsconfig: './tsconfig.json' }), relayFiles()],
+  },
+  {
+    input: 'src/relay/node.ts',
+    output: { file: 'dist/relay/node.mjs', format: 'es' },
+    external: [/^node:/],
+    plugins: [typescript({ tsconfig: './tsconfig.json' })],
+  },
+];
+
 export default [
   {
     // The script-tag bundle. Rollup's own UMD wrapper hands the factory to an
@@ -141,4 +168,5 @@ export default [
     plugins: [dts()],
   },
   ...pixels,
+  ...relay,
 ];

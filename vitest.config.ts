@@ -37,6 +37,19 @@ export default defineConfig({
           sequence: { groupOrder: i + 1 },
         },
       })),
+      {
+        // The relay (SPEC §6): its signature unit tests, and its HTTP suite
+        // against the built dist/relay/ in Node and in workerd, in a node
+        // environment. Last, after the browsers: its hang cases wait 8 s.
+        test: {
+          name: 'relay',
+          environment: 'node',
+          include: ['test/relay/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          sequence: { groupOrder: engines.length + 1 },
+        },
+      },
     ],
   },
 });

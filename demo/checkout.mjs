@@ -76,6 +76,7 @@ function page(title, step, data) {
 </header>
 <main id="checkout-main"></main>
 <script id="checkout-data" type="application/json">${scriptJson(data)}</script>
+<script src="/demo/assets/storage-words.js"></script>
 <script src="/demo/assets/pixel-host.js"></script>
 <script src="/demo/assets/checkout.js"></script>
 </body>
@@ -84,16 +85,18 @@ function page(title, step, data) {
 
 /**
  * The checkout's pages, by path. `key` and `endpoint` are what the merchant
- * pastes into the custom pixel and what the app gives webPixelCreate.
+ * pastes into the custom pixel and what the app gives webPixelCreate
+ * (through the relay: no key, and the relay's URL with ?shop=). `dashboard`
+ * defaults to the endpoint's origin (the collector's).
  */
-export function checkoutPages({ key = 'demo-key', endpoint } = {}) {
+export function checkoutPages({ key = 'demo-key', endpoint, dashboard } = {}) {
   const render = (title, step) => (req, url) => {
     // The storefront hands a URL on a placeholder host: the page's real one is in Host.
     const { init, collects, decided } = pixelInit(req, new URL(url.pathname + url.search, `http://${req.headers.host}`));
     return page(title, step, {
       key,
       endpoint,
-      dashboard: endpoint ? new URL('/', endpoint).href : null,
+      dashboard: dashboard ?? (endpoint ? new URL('/', endpoint).href : null),
       init,
       consent: { collects, decided },
     });

@@ -149,6 +149,9 @@ export function createCollector({ key = 'demo-key', file, keepAlive = false } = 
   const requests = [];
   const types = {};
   const ignored = [];
+  // What the demo's relay answered (demo/relay.mjs): its refusals never reach
+  // this collector, and the dashboard shows them next to what did.
+  const relayed = [];
   let faults = {};
   let preflights = 0;
   let seq = 0;
@@ -238,6 +241,7 @@ export function createCollector({ key = 'demo-key', file, keepAlive = false } = 
       types,
       ignored,
       faults,
+      relay: recent === undefined ? relayed : relayed.slice(-recent),
     }));
   }
 
@@ -252,6 +256,7 @@ export function createCollector({ key = 'demo-key', file, keepAlive = false } = 
     requests.length = 0;
     for (const k of Object.keys(types)) delete types[k];
     ignored.length = 0;
+    relayed.length = 0;
     faults = {};
     preflights = 0;
     seq = 0;
@@ -267,6 +272,16 @@ export function createCollector({ key = 'demo-key', file, keepAlive = false } = 
       p.res.socket?.destroy();
     }
     pending.clear();
+  }
+
+  /**
+   * Records one request the demo relay answered (demo/relay.mjs), with the
+   * number of the request it posted here, if any (`relay=<n>` in its path).
+   */
+  function noteRelay(entry) {
+    const posted = requests.find((r) => new URLSearchParams(r.path.split('?')[1] ?? '').get('relay') === String(entry.n));
+    relayed.push({ ...entry, collected: posted ? posted.n : null });
+    changed();
   }
 
   function onChange(cb) {
@@ -495,6 +510,8 @@ export function createCollector({ key = 'demo-key', file, keepAlive = false } = 
     types,
     ignored,
     get faults() { return faults; },
+    relayed,
+    noteRelay,
     setFaults,
     reset,
     state,

@@ -25,3 +25,13 @@ export function listen(handler, { host, port }, onClose = () => {}) {
     });
   });
 }
+
+/** A request's whole body, as a Buffer (the demo's requests are small). */
+export function readAll(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

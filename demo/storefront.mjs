@@ -41,6 +41,7 @@ export const DEMO_CUSTOMERS = [
 ];
 
 const ROUTES = { '/': 'index', '/products/demo': 'product', '/account': 'account' };
+const ROUTE_MODES = new Set(['proxy', 'direct']);
 const CONSENT_MODES = { 1: 'features', features: 'features', api: 'api', fail: 'fail', off: '', 0: '' };
 
 function cookies(req) {
@@ -53,6 +54,11 @@ function cookies(req) {
     } catch { /* a malformed cookie of someone else's: skip it */ }
   }
   return out;
+}
+
+/** The demo customer the login cookie names, or null for a guest. */
+function loggedIn(jar) {
+  return DEMO_CUSTOMERS[Number(jar.demo_customer) - 1] ?? null;
 }
 
 /** A local path to go back to; anything else (other hosts, `//x`) falls back to '/'. */
@@ -86,13 +92,18 @@ function createLiquid(root) {
  * @param {string} [o.root]          repo root: dist/ and shopify/ are read from it
  * @param {Record<string, string | ((req, url) => string | Promise<string>)>} [o.pages]
  *        extra raw HTML pages by path, checked before the demo routes
+ * @param {{ prefix: string, handle: Function }} [o.proxy]
+ *        the App Proxy stand-in (demo/app-proxy.mjs): requests under `prefix`
+ *        go to it, signed for the demo login; pages then render the snippet
+ *        with `proxy: prefix` (no key), unless the visitor chose the direct
+ *        route (/route-mode?mode=direct)
  * @param {(req, url) => string} [o.headStart]
  *        HTML put at the very start of every page's <head> (raw pages and
  *        demo routes alike): the browser tests' probe, which must run before
  *        any page script in every engine, including those without init scripts
  * @returns {Promise<{ origin: string, close: () => Promise<void> }>}
  */
-export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 'demo-key', root = REPO, pages = {}, headStart } = {}) {
+export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 'demo-key', root = REPO, pages = {}, proxy, headStart } = {}) {
   const liquid = createLiquid(root);
   const dist = join(root, 'dist');
   const assets = join(THEME, 'assets');
@@ -119,8 +130,7 @@ export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 
 
   async function renderPage(req, res, url, template) {
     const jar = cookies(req);
-    const n = Number(jar.demo_customer);
-    const customer = DEMO_CUSTOMERS[n - 1] ?? null;
+    const customer = loggedIn(jar);
     if (template === 'account' && !customer) return send(res, 302, '', { Location: '/' }); // Shopify sends guests to the login page
     const consentParam = url.searchParams.get('consent');
     const consent = CONSENT_MODES[consentParam ?? jar.demo_consent_mode ?? ''] ?? '';
@@ -145,6 +155,11 @@ export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 
       dist_missing: !existsSync(join(dist, 'growlytics.min.js')),
       growlytics_key: key,
       growlytics_endpoint: endpoint,
+      // Through the App Proxy stand-in unless the visitor chose the direct route.
+      growlytics_proxy: proxy && jar.demo_route !== 'direct' ? proxy.prefix : null,
+      route_modes: Boolean(proxy),
+      // The forge control's target: a demo customer who is not the one logged in.
+      forge_id: DEMO_CUSTOMERS.find((c) => c.id !== customer?.id).id,
     };
     // `customer` is global in Shopify: snippets rendered with `render` see it too.
     const globals = { customer };
@@ -165,6 +180,7 @@ export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 
   async function handle(req, res) {
     const url = new URL(req.url, 'http://storefront');
     const path = url.pathname;
+    if (proxy && path.startsWith(proxy.prefix + '/')) return proxy.handle(req, res, url, loggedIn(cookies(req))?.id ?? '');
     if (Object.hasOwn(pages, path)) {
       const page = pages[path];
       return send(res, 200, withHeadStart(typeof page === 'function' ? await page(req, url) : page, req, url));
@@ -184,6 +200,11 @@ export function startStorefront({ host = '127.0.0.1', port = 0, endpoint, key = 
       const to = new URL(back, 'http://storefront');
       to.searchParams.delete('consent');
       return send(res, 302, '', { Location: to.pathname + to.search, 'Set-Cookie': `demo_consent_mode=${mode}; Path=/; SameSite=Lax${mode ? '' : '; Max-Age=0'}` });
+    }
+    if (path === '/route-mode') {
+      const mode = url.searchParams.get('mode');
+      if (!ROUTE_MODES.has(mode)) return send(res, 400, 'mode: proxy or direct');
+      return send(res, 302, '', { Location: back, 'Set-Cookie': `demo_route=${mode}; Path=/; SameSite=Lax` });
     }
     if (Object.hasOwn(ROUTES, path)) return renderPage(req, res, url, ROUTES[path]);
     if (path === '/favicon.ico') return send(res, 204, '');

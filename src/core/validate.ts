@@ -28,11 +28,27 @@ export const kindOf = (v: unknown): Kind | '' => {
 export const toId = (v: unknown): string =>
   typeof v == 'string' || kindOf(v) == 'number' ? ('' + v).trim().replace(/^gid:\/\/shopify\/Customer\//, '') : '';
 
-/** Checks an id (explicit, or the logged-in customer's when none was given): '' with an error pushed when there is none or it breaks the rule. */
-export const checkId = (v: unknown, errors: string[]): string => {
+/**
+ * Checks an id (explicit, or the logged-in customer's when none was given):
+ * '' with an error pushed when there is none or it breaks the rule. The
+ * error says which it is, so a theme developer knows what to fix: `none`
+ * says why there is none (the theme: no logged-in customer to default to).
+ */
+export const checkId = (v: unknown, errors: string[], none = 'none'): string => {
   const id = toId(v);
   if (id && !id[MAX_ID]) return id; // no 41st character
-  errors.push('id: none, or not 1-40 chars');
+  errors.push(
+    'id: ' +
+      (id
+        ? 'over 40 chars'
+        : v == null
+          ? none
+          : typeof v == 'object'
+            ? 'an object where the id belongs' // identify({ email }): the id forgotten
+            : typeof v == 'string'
+              ? 'empty'
+              : 'not a string or finite number'),
+  );
   return '';
 };
 
@@ -78,7 +94,11 @@ export const checkAttributes = (
       const rule = !name || name[MAX_NAME]
         ? 'name not 1-49 chars'
         : !kind
-          ? 'not string/number/boolean/Date'
+          ? typeof value == 'number'
+            ? 'not a finite number' // NaN, Infinity
+            : value instanceof Date
+              ? 'an invalid Date' // new Date('nope')
+              : 'not string/number/boolean/Date'
           : locked && locked != kind
             ? 'type locked to ' + locked
             : isNew && counted.length + added.length >= MAX_CUSTOM

@@ -59,8 +59,14 @@ const fullName = (address: unknown): string => {
  * (checkout phone, else the SMS-marketing phone, else the billing or
  * shipping address phone), `name` (billing, else shipping first and last
  * name). Getters that throw are left to the caller's catch.
+ *
+ * `relayed`: the pixel sends through the relay with no key (SPEC §6).
+ * Shopify signs no customer for a pixel's request, so the relay refuses a
+ * Shopify customer id from it: the buyer is identified by email, else phone,
+ * never by a customer id, and an id of digits only (a phone without its `+`,
+ * which the relay takes for a customer id) is passed over.
  */
-export const fromCheckout = (event: unknown, customer: unknown): CheckoutProfile | undefined => {
+export const fromCheckout = (event: unknown, customer: unknown, relayed?: boolean): CheckoutProfile | undefined => {
   const checkout = object(object(event).data).checkout as Record<string, unknown>;
   if (!isPlainObject(checkout)) return undefined;
   const billing = checkout.billingAddress;
@@ -70,11 +76,11 @@ export const fromCheckout = (event: unknown, customer: unknown): CheckoutProfile
     .map(text)
     .find(Boolean);
   const name = fullName(billing) || fullName(shipping);
+  const contact = (v: string): string => (relayed && /^\d+$/.test(v) ? '' : fit(v));
   const id =
-    customerId(object(customer).id) ||
-    customerId(object(object(checkout.order).customer).id) ||
-    fit(email) ||
-    fit(mobile || '');
+    (!relayed && (customerId(object(customer).id) || customerId(object(object(checkout.order).customer).id))) ||
+    contact(email) ||
+    contact(mobile || '');
   const attributes: Attributes = {};
   if (name) attributes.name = name;
   if (email) attributes.email = email;

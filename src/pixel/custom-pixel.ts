@@ -1,4 +1,4 @@
-import { startPixel } from './pixel';
+import { ENDPOINT, startPixel } from './pixel';
 
 /**
  * The custom pixel's entry (SPEC §5): the script a merchant pastes in
@@ -15,10 +15,14 @@ declare const GROWLYTICS_ENDPOINT: string;
 declare const analytics: any, browser: any, init: any, api: any;
 
 try {
-  // The key left as shipped is no key: nothing is sent (profiles wait for
-  // the theme snippet, which has its own), and the console says why.
+  // The key left as shipped is no key. Through the relay (the endpoint its
+  // URL with ?shop=, SPEC §6) that is right: the relay holds the key. To
+  // Growlytics itself nothing is sent without one (profiles wait for the
+  // theme snippet), and the console says why.
   const key = GROWLYTICS_KEY == 'YOUR_GROWLYTICS_API_KEY' ? '' : GROWLYTICS_KEY;
-  if (!key) console.error('growlytics: set GROWLYTICS_KEY on the first line of the custom pixel');
+  if (!key && GROWLYTICS_ENDPOINT == ENDPOINT) {
+    console.error('growlytics: set GROWLYTICS_KEY on the first line of the custom pixel');
+  }
   startPixel(
     { analytics, browser, init, customerPrivacy: typeof api == 'object' && api ? api.customerPrivacy : undefined },
     key,

@@ -34,11 +34,12 @@ export const startPixel = (api: PixelApi, key: string | undefined, endpoint?: st
     const run = (task: () => Promise<void>): void => {
       chain = chain.then(task).catch(() => {});
     };
-    const sender = pixelSender(store, key || '', endpoint || ENDPOINT, run);
     // Consent (SPEC §5): `init.customerPrivacy` now, `visitorConsentCollected`
-    // later. Until analytics is allowed, profiles wait here, in memory only.
+    // later. Until analytics is allowed, profiles wait here, in memory only,
+    // and nothing is sent or retried.
     const privacy = init?.customerPrivacy;
     let allowed = privacy ? privacy.analyticsProcessingAllowed === true : true;
+    const sender = pixelSender(store, key || '', endpoint || ENDPOINT, run, () => allowed);
     const waiting = new Map<string, CheckoutProfile>();
     // The last profile queued per checkout, for when storage is unavailable.
     const last = new Map<string, string>();
@@ -51,15 +52,20 @@ export const startPixel = (api: PixelApi, key: string | undefined, endpoint?: st
         const marks = strings(await store._get(CHECKOUTS));
         if (last.get(checkout) == mark || marks.indexOf(mark) >= 0) return;
         last.set(checkout, mark);
+        // The record first, then the mark: a pixel stopped in between
+        // leaves a record and no mark (at worst a repeat), never a mark and
+        // no record (a profile lost).
+        await sender._queue(id, attributes);
         // Remembered as hashes (SPEC §3's privacy rule), when queued: durably, it will be delivered.
         const kept = marks.filter((m) => m.indexOf(checkout)).slice(1 - MAX_CHECKOUTS);
         await store._set(CHECKOUTS, JSON.stringify(kept.concat(mark)));
-        await sender._queue(id, attributes);
+        await sender._send(id);
       });
 
     const onEvent = (event: unknown): void => {
       try {
-        const profile = fromCheckout(event, init?.data?.customer);
+        // No key: the endpoint is the relay (SPEC §6), which takes no customer id from a pixel.
+        const profile = fromCheckout(event, init?.data?.customer, !key);
         if (!profile) return;
         if (allowed) return queue(profile);
         // Only the newest profile of one id in one checkout needs to wait.

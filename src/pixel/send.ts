@@ -1,83 +1,98 @@
-import { LEASE, NAMES, TYPE, WRITTEN, hash, recordKey } from '../core/record';
-import { AUTH, DROP, OK, RETRY, backoff, retryAfter, verdict } from '../core/retry';
-import { post } from '../core/transport';
+import { KEEPALIVE_COUNT, LIVE, delivery } from '../core/delivery';
+import { NAMES, TYPE, WRITTEN, hash, recordKey } from '../core/record';
 import { checkAttributes, type Attributes, type Kind } from '../core/validate';
 import { strings, type PixelStore } from './store';
 
 /**
- * A pixel's durable delivery (SPEC §5), the theme snippet's rules over
- * asynchronous storage: validate against the shared type lock and name
- * count, persist a record in the theme snippet's format, then send; remove
- * it on a 2xx or a dropping 4xx, keep it otherwise, so the theme snippet
- * delivers on the buyer's next storefront page what the pixel could not.
+ * A pixel's durable delivery (SPEC §5): validate against the shared type
+ * lock and name count, persist a record in the theme snippet's format,
+ * then send it under the delivery rules every runtime shares
+ * (`core/delivery.ts`: leases, the still-in-storage check, the shared pause
+ * and refused key, consent). What the pixel could not deliver stays stored
+ * for the theme snippet on the buyer's next storefront page.
  */
 
-// As the theme snippet's sender: longer than the request timeout (6 s),
-// and the longest lease the theme snippet does not take for a set-back clock.
-const LEASE_MS = 15_000;
+// Another sender's lease: look again this soon (a pixel hears no storage
+// event when it ends).
 const LEASE_POLL = 1000;
-// Retries while the checkout page lives; then the record waits for the theme.
+// Failed attempts while the checkout page lives; then the record waits for the theme.
 const MAX_FAILURES = 3;
 const KINDS = ['string', 'number', 'boolean', 'date'];
+/** Growlytics' own host: an endpoint elsewhere is a relay (SPEC §6), which needs no key. */
+const GROWLYTICS = /^https:\/\/dc\.growlytics\.in\//;
 
 export type PixelSender = {
-  /** Validates, persists and sends one profile update; resolves when done, never rejects. */
+  /** Validates and persists one profile update, in memory when storage fails; resolves when done, never rejects. */
   _queue(id: string, attributes: Attributes): Promise<void>;
+  /** Sends what is pending for the id; resolves when done (a retry is scheduled through `run`), never rejects. */
+  _send(id: string): Promise<void>;
 };
 
-/** `run` serialises work with the pixel's other steps (a retry waits its turn). */
+/**
+ * `run` serialises work with the pixel's other steps (a retry waits its
+ * turn); `allowed` answers consent, asked before every send and retry.
+ */
 export const pixelSender = (
   store: PixelStore,
   key: string,
   endpoint: string,
   run: (task: () => Promise<void>) => void,
+  allowed: () => boolean,
 ): PixelSender => {
-  // Records this runtime wrote and has not seen delivered, per id, in order:
-  // one request carries them all merged (later values win) and a 2xx removes
-  // exactly those, so an older record never lands after a newer one.
-  const pending = new Map<string, [string, Attributes][]>();
+  // Records this runtime wrote and has not seen delivered, per id, in call
+  // order, with whether storage holds them (else they live here only).
+  const pending = new Map<string, [key: string, attributes: Attributes, stored: boolean][]>();
   const waking = new Set<string>();
   const tab = Math.random().toString(36).slice(2, 8); // this runtime's name in its record keys
   let seq = 0;
   let lastTime = 0;
   let failures = 0;
-  // No key, or 401/403 (a wrong one): nothing is sent, records wait for the theme snippet and its key.
-  let refused = !key;
+
+  const core = delivery({
+    _store: store,
+    _endpoint: () => endpoint,
+    _key: () => key,
+    _relay: () => !GROWLYTICS.test(endpoint),
+    _allowed: allowed,
+    // The checkout page may go at any step: every request may outlive it.
+    _keepalive: () => KEEPALIVE_COUNT,
+    _take: async (id) => {
+      // What another sender delivered is gone from storage: not sent again.
+      const kept = [];
+      for (const record of pending.get(id) || []) {
+        if (!record[2] || (await store._get(record[0]))) kept.push(record);
+      }
+      if (kept.length) pending.set(id, kept);
+      else pending.delete(id);
+      return [kept.map((r) => r[0]), Object.assign({}, ...kept.map((r) => r[1]))];
+    },
+    _remove: async (keys) => {
+      for (const [id, records] of pending) {
+        const left = records.filter((r) => keys.indexOf(r[0]) < 0);
+        if (left.length) pending.set(id, left);
+        else pending.delete(id);
+      }
+      for (const recordKey of keys) await store._del(recordKey);
+    },
+    _report: (_type, message) => console.error('growlytics: ' + message),
+  });
 
   const wakeAfter = (id: string, ms: number): void => {
     if (waking.has(id)) return;
     waking.add(id);
-    setTimeout(() => (waking.delete(id), run(() => send(id))), ms);
+    setTimeout(() => {
+      waking.delete(id);
+      run(() => send(id));
+    }, ms);
   };
 
   const send = async (id: string): Promise<void> => {
-    const records = (pending.get(id) || []).slice();
-    if (!records.length || refused) return;
-    // A live lease: another sender (a storefront tab) has this id in flight.
-    // The record is stored; look again soon: the sender deletes its lease
-    // when its answer comes, and a pixel hears no storage event of that.
-    const leaseKey = LEASE + hash(id);
-    const now = Date.now();
-    const until = +(await store._get(leaseKey))!;
-    if (until > now && until <= now + LEASE_MS) return wakeAfter(id, Math.min(until - now, LEASE_POLL));
-    await store._set(leaseKey, now + LEASE_MS + '');
-    const attributes: Attributes = Object.assign({}, ...records.map((r) => r[1]));
-    const [status, retryAfterHeader, body] = await post(endpoint, key, JSON.stringify({ id, attributes }), true);
-    const next = verdict(status);
-    if (next == OK || next == DROP) {
-      failures = 0;
-      const left = (pending.get(id) || []).filter((r) => records.indexOf(r) < 0);
-      left.length ? pending.set(id, left) : pending.delete(id);
-      for (const [recordKey] of records) await store._del(recordKey);
-      if (next == DROP) console.error('growlytics:', id, 'rejected', status, body);
-    } else if (next == AUTH) {
-      refused = true;
-      console.error('growlytics: key refused', status);
-    } else if (next == RETRY && ++failures <= MAX_FAILURES) {
-      wakeAfter(id, Math.max(retryAfter(retryAfterHeader, now), backoff(failures, Math.random())));
-    }
-    // Last, as the theme snippet: whoever sees the lease gone sees the records gone.
-    await store._del(leaseKey);
+    if (!pending.has(id)) return;
+    const [why, at] = await core._send(id, LIVE);
+    if (!pending.has(id) || !at) return; // delivered or dropped, or waiting for a key or consent
+    if (why == 'busy') return wakeAfter(id, Math.min(at - Date.now(), LEASE_POLL));
+    if (why) return wakeAfter(id, at - Date.now()); // the shared pause: a wait, not a failure
+    if (++failures <= MAX_FAILURES) wakeAfter(id, at - Date.now());
   };
 
   return {
@@ -102,9 +117,9 @@ export const pixelSender = (
       const key = recordKey(time, seq++, tab);
       // Before the record: a storefront page load that sees no newer write than its last scan skips the scan.
       await store._set(WRITTEN, time + '');
-      await store._set(key, JSON.stringify({ i: id, a: accepted }));
-      pending.set(id, (pending.get(id) || []).concat([[key, accepted]]));
-      await send(id);
+      const stored = await store._set(key, JSON.stringify({ i: id, a: accepted }));
+      pending.set(id, (pending.get(id) || []).concat([[key, accepted, stored]]));
     },
+    _send: send,
   };
 };

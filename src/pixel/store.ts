@@ -16,24 +16,29 @@ export type AsyncStorage = {
 
 export type PixelStore = {
   _get(key: string): Promise<string | null>;
-  _set(key: string, value: string): Promise<void>;
+  /** Resolves true once stored, false when storage refused it. */
+  _set(key: string, value: string): Promise<boolean>;
   _del(key: string): Promise<void>;
 };
 
 export const pixelStore = (storage: AsyncStorage | undefined): PixelStore => {
-  // One wrapper for the three calls: a rejection or a throw answers null.
-  const call = async (method: keyof AsyncStorage, ...args: [string, string?]): Promise<any> => {
+  // One guard for the three calls: [true, value] once done, [false] when storage rejected or threw.
+  const call = async (method: keyof AsyncStorage, ...args: [string, string?]): Promise<[boolean, unknown?]> => {
     try {
-      const value = await (storage![method] as (...a: unknown[]) => unknown)(...args);
-      return typeof value == 'string' ? value : null;
+      return [true, await (storage![method] as (...a: unknown[]) => unknown)(...args)];
     } catch {
-      return null;
+      return [false];
     }
   };
   return {
-    _get: (key) => call('getItem', key),
-    _set: (key, value) => call('setItem', key, value),
-    _del: (key) => call('removeItem', key),
+    _get: async (key) => {
+      const [, value] = await call('getItem', key);
+      return typeof value == 'string' ? value : null;
+    },
+    _set: async (key, value) => (await call('setItem', key, value))[0],
+    _del: async (key) => {
+      await call('removeItem', key);
+    },
   };
 };
 

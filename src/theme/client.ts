@@ -1,9 +1,10 @@
 // Imports in dependency order, lowest layer first (not alphabetical): the
 // bundle lays the modules out in this order, which compresses 5 bytes better.
 import { config } from './config';
-import { allowed, watchConsent } from './consent';
+import { allowed, editing, watchConsent } from './consent';
 import { PREFIX, WRITTEN } from '../core/record';
-import { report } from './report';
+import { report, visible } from './report';
+import { debug, debugSwitch } from './debug';
 import { del, memory, persist, set } from './store';
 import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
@@ -53,6 +54,8 @@ const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A)
 export const api = {
   /** Configures the snippet; a later call overrides. Never throws. */
   init: guard((options: Options) => {
+    // init('API_KEY') and the like change nothing: debug says why.
+    if (!isPlainObject(options)) debug('init: options not an object:', options);
     for (const name in config) {
       const value = options[name as keyof Options];
       // Same type as the default, and no empty key or endpoint; anything else
@@ -71,8 +74,8 @@ export const api = {
           // A key brought by init lifts a refused key's pause (SPEC §3).
           name == 'key' && del(PREFIX + 'k');
         } catch {
-          // escape() shows an invisible character (a zero-width space as %u200B) and never throws.
-          report('unauthorized', `${name} refused: ${escape(value as string)}`);
+          // visible() shows an invisible character (a zero-width space as %u200B) and never throws.
+          report('unauthorized', `${name} refused: ${visible(value as string)}`);
         }
       }
     }
@@ -87,7 +90,7 @@ export const api = {
     try {
       const found = currentCustomer();
       // No id: the logged-in customer's, checked like any other.
-      const target = checkId(id ?? found?.[0], errors);
+      const target = checkId(id ?? found?.[0], errors, 'none given, no logged-in customer to default to');
       attributes ??= {}; // null and undefined mean none
       if (!isPlainObject(attributes)) throw 0; // reported below
       if (target) {
@@ -103,8 +106,22 @@ export const api = {
           countedFor(target),
           errors,
         );
-        const tooLarge = enqueue(target, profile, () => commit(target, locks, added));
-        tooLarge ? errors.push(tooLarge) : (queued = kick()); // kick's promise: truthy
+        // The theme editor's preview stores and sends nothing (SPEC §4): the
+        // call is checked, so its errors still help the theme developer.
+        const refused = editing()
+          ? 'theme editor: preview stores and sends nothing'
+          : enqueue(target, profile, () => commit(target, locks, added));
+        if (refused) {
+          errors.push(refused);
+        } else {
+          // Before kick(): the send's own lines follow this one. (Consent
+          // is asked only for debug: off, this costs one property read.)
+          if (config.debug) {
+            if (allowed()) debug('queued', target);
+            else debug('queued', target, '(in memory: waiting for consent)');
+          }
+          queued = kick(); // a promise: truthy
+        }
       }
     } catch {
       // Not a plain object, or a getter or proxy trap of it that throws.
@@ -127,10 +144,16 @@ export const api = {
 
   /** Runs `[method, ...args]` commands, as the pre-load queue does. */
   push: (...commands: unknown[][]): void =>
-    // Only the API's own methods: not `__defineGetter__` and the like, which
-    // Object.prototype would lend. Anything else throws into the guard.
     commands.forEach(
-      guard((command) => api.hasOwnProperty(command[0] as string) && (api as any)[command[0] as string](...command.slice(1))),
+      guard((command) => {
+        const method = command?.[0] as string;
+        // Only the API's own methods: not `__defineGetter__` and the like,
+        // which Object.prototype would lend. A call that cannot run does
+        // nothing; debug names it (a typo such as 'identfy' is silent otherwise).
+        if (!Array.isArray(command)) debug('push: not [method, ...args]:', command);
+        else if (api.hasOwnProperty(method)) (api as any)[method](...command.slice(1));
+        else debug('push: unknown method', method);
+      }),
     ),
 };
 
@@ -183,8 +206,9 @@ export const install = (win: any): Growlytics => {
   // reads show nothing can be there (scan.ts).
   catchUp();
   // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
-  // Retry-After; and it ends a refused key's pause, as every key comes
-  // through init (the script tag's too), which lifts it.
+  // Retry-After, and a refused key's pause (also without a key, through a
+  // relay: init brings none to lift it).
+  del(PREFIX + 'k');
   flushNow();
   on(win, 'online', api.flush);
   on(win, 'pagehide', unload); // its event says the page is gone
@@ -192,7 +216,10 @@ export const install = (win: any): Growlytics => {
   on(doc, 'visibilitychange', () => (doc.hidden ? unload() : kick()));
   // The script tag, also with async and defer; none when imported as a module.
   const data = doc.currentScript?.dataset;
-  api.init({ ...data, debug: data?.debug != null }); // a boolean attribute: present is on
+  // data-debug is a boolean attribute: present is on. The URL switch is read
+  // (and =0 applied) either way.
+  const urlDebug = debugSwitch(win.location.search);
+  api.init({ ...data, debug: data?.debug != null || urlDebug });
   win.growlytics = api;
   if (Array.isArray(existing)) api.push(...existing);
   // An init that brought a customer identified them already.

@@ -15,7 +15,7 @@ let onSettle: undefined | (() => unknown); // none until install sets it (called
 export const allowed = (): boolean | void => {
   const shopify = (window as any).Shopify || {};
   try {
-    if (!shopify.designMode) {
+    if (!editing()) {
       if (!config.respectConsent) return true;
       // Asked every time: the method, not an event, is authoritative.
       const privacy = shopify.customerPrivacy;
@@ -35,6 +35,15 @@ export const allowed = (): boolean | void => {
     load &&= 2;
   }
   // Else undefined: not allowed (`void` in the type: no `return false`, 8 bytes).
+};
+
+/** The theme editor's preview (`Shopify.designMode`): it shares the live store's origin, so the snippet leaves its storage alone. */
+export const editing = (): unknown => {
+  try {
+    return (window as any).Shopify?.designMode;
+  } catch {
+    return false; // a throwing getter: not the editor
+  }
 };
 
 /** What to run when the feature has loaded (the caller also runs it on `visitorConsentCollected`). */

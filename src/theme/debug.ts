@@ -1,5 +1,6 @@
 import { config } from './config';
 import { PREFIX } from '../core/record';
+import { del, get, set } from './store';
 
 /**
  * Debug output (SPEC §2): one terse console line, prefixed `growlytics`,
@@ -12,4 +13,21 @@ export const debug = (...parts: unknown[]): void => {
   try {
     console.log(PREFIX, ...parts);
   } catch {}
+};
+
+/**
+ * The URL switch (SPEC §2): `?growlytics_debug=1` in the page's URL turns
+ * debug on in this browser, `?growlytics_debug=0` turns it off; answers
+ * whether it is on. Remembered under `growlytics:d`, so it holds on the
+ * store's later pages (a login redirect drops the query) until `=0`. It is
+ * written through the consent gate like everything else: before consent
+ * (and in the theme editor) it holds for this page only, and is stored with
+ * what waits in memory when the visitor accepts. Only that browser is
+ * affected: nothing leaves the page.
+ */
+export const debugSwitch = (search: string): boolean => {
+  const flag = /[?&]growlytics_debug=([01])/.exec(search)?.[1];
+  if (flag == '1') set(PREFIX + 'd', 1);
+  if (flag == '0') del(PREFIX + 'd');
+  return !!get(PREFIX + 'd');
 };

@@ -1,5 +1,6 @@
 import { commit, countedFor, lists, lockOf } from './known';
-import { NAMES, RECORD, WRITTEN, hash, recordKey, type StoredRecord } from '../core/record';
+import { LEASE, NAMES, RECORD, WRITTEN, hash, recordKey, type StoredRecord } from '../core/record';
+import { leaseOver } from '../core/lease';
 import { report } from './report';
 import { forgetPrint } from './shopify';
 import { del, get, memory, parse, set } from './store';
@@ -34,8 +35,8 @@ const records = new Map<string, Record>();
 const tab = hash(Math.random() + '');
 
 const index = (key: string, json: string): void => {
-  // Records are immutable: a key indexed already (a storage event that came
-  // before the scan that lists it too) is the same record.
+  // Once per key: start-up may read a key and then also get its storage
+  // event (records are immutable: the second copy is the same record).
   if (records.has(key)) return;
   const record: Record = parse(json);
   // Not a record as enqueue() writes it: garbage under our prefix.
@@ -117,7 +118,7 @@ export const take = (id: string): [string[], Attributes] => {
   // storage event arrives: what storage no longer holds is not sent again.
   // (A copy is filtered: remove() splices the index's own array, which
   // would make filter skip the next key.)
-  const keys = [...queued.get(id)!].filter((key) => get(key) || remove(key)).sort();
+  const keys = [...(queued.get(id) || [])].filter((key) => get(key) || remove(key)).sort();
   const errors: string[] = [];
   const [checked, locks, added] = checkAttributes(
     keys.map((key) => records.get(key)!.a),
@@ -133,3 +134,15 @@ export const take = (id: string): [string[], Attributes] => {
 /** Drops what never reached storage: the visitor refused consent. */
 export const discardUnpersisted = (): void =>
   memory.forEach((_, key) => key.indexOf(RECORD) || remove(key, 1));
+
+/**
+ * Start-up: leases past their purpose are deleted (issue 15): expired ones,
+ * and those of an id with no record left (a sender gone between deleting
+ * its records and its lease). A live sender always has records stored
+ * under its lease: at worst a lease deleted in a race costs a repeat, never
+ * a profile.
+ */
+export const sweepLeases = (found: string[]): void => {
+  const wanted = new Set([...queued.keys()].map((id) => LEASE + hash(id)));
+  for (const lease of found) if (!wanted.has(lease) || leaseOver(get(lease), Date.now())) del(lease);
+};

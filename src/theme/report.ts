@@ -17,3 +17,12 @@ export const report = (type: ErrorType, message: string, id?: string): void => {
     // No console or no CustomEvent (very old browsers): nothing else to tell.
   }
 };
+
+/**
+ * A value the merchant gave, as a message shows it: readable (`ftp://x`, not
+ * `ftp%3A//x`), with only the characters one cannot see escaped (controls,
+ * spaces, zero-width and direction marks, the BOM), so a pasted zero-width
+ * space shows as `%u200B`.
+ */
+export const visible = (value: string): string =>
+  value.replace(/[\0- \x7f-\xa0\xad\u200b-\u200f\u2028-\u202f\u205f-\u206f\ufeff]/g, escape);

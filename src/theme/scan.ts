@@ -1,5 +1,5 @@
-import { PREFIX, WRITTEN } from '../core/record';
-import { queued, syncQueue } from './queue';
+import { LEASE, PREFIX, WRITTEN } from '../core/record';
+import { queued, sweepLeases, syncQueue } from './queue';
 import { get, set, storedKeys } from './store';
 
 /**
@@ -45,7 +45,15 @@ export const scan = (): void => {
   if (scanned) return;
   scanned = 1;
   const started = Date.now();
-  storedKeys(syncQueue); // oldest record first: record keys sort by time
+  // Oldest record first (record keys sort by time); leases are looked at
+  // once the records are known: expired ones, and those of ids with no
+  // record left (a sender killed between deleting both), go.
+  const leases: string[] = [];
+  storedKeys((key, value) => {
+    if (key.startsWith(LEASE)) leases.push(key);
+    else syncQueue(key, value);
+  });
+  sweepLeases(leases);
   if (!queued.size) set(PREFIX + 's', started - MARGIN);
   follow?.();
 };

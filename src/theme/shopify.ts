@@ -1,6 +1,6 @@
 import { config } from './config';
 import { forgetId } from './known';
-import { PREFIX, hash } from '../core/record';
+import { NAMES, PREFIX, hash } from '../core/record';
 import { del, get, set } from './store';
 import { isPlainObject, toId, type Attributes } from '../core/validate';
 
@@ -98,6 +98,11 @@ export const forgetPrint = (id: string): void => {
 export const forgetCustomer = (): void => {
   const found = currentCustomer();
   if (found) forgetId(found[0]);
+  // At a logout the globals name no one any more: the fingerprint still
+  // names the id's hash (`<hash of id>.<hash of profile>`), and with it the
+  // name list to forget.
+  const print = get(PREFIX + 'f');
+  if (print) del(NAMES + print.split('.')[0]);
   shopper = 0;
   del(PREFIX + 'f');
 };

@@ -1,4 +1,4 @@
-import { allowed } from './consent';
+import { allowed, editing } from './consent';
 import { PREFIX } from '../core/record';
 
 export { PREFIX };
@@ -39,11 +39,16 @@ export const set = (key: string, value: unknown): void => {
   memory.set(key, value);
 };
 
-/** Deletes a value; localStorage is left as it is while persisting is not allowed (the theme editor shares the live store's origin). */
+/**
+ * Deletes a value, whatever consent says: removing data is never storing it
+ * (SPEC §3 privacy: a record delivered while consent was withdrawn must not
+ * stay, nor a reset wait for the consent API to load). Never in the theme
+ * editor: its preview shares the live store's origin (SPEC §4).
+ */
 export const del = (key: string): void => {
   memory.delete(key);
   try {
-    if (allowed()) localStorage.removeItem(key);
+    if (!editing()) localStorage.removeItem(key);
   } catch {}
 };
 

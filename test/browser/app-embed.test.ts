@@ -9,7 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { renderAppEmbed } from '../../demo/app-embed.mjs';
 import { contentForHeader } from '../../demo/content-for-header.mjs';
 import { DEMO_CUSTOMERS } from '../../demo/storefront.mjs';
-import { flushed, okRequests, storefrontHtml, useHarness, type Env } from './harness';
+import { flushed, okRequests, pageErrorsOf, storefrontHtml, useHarness, type Env } from './harness';
+import { relayed, via } from './relayed';
 
 const h = useHarness();
 
@@ -21,12 +22,14 @@ const ADA_PROFILE = { name: 'Ada Lovelace', email: 'ada@example.com', mobile: '+
 
 /**
  * A storefront page with the app embed switched on: content_for_header, then
- * the block's output (target: head). The block has no endpoint setting (a
- * live store sends to the default, dc.growlytics.in), so a pre-load queue
+ * the block's output (target: head). With a key the block has no endpoint
+ * (a live store sends to the default, dc.growlytics.in), so a pre-load queue
  * entry before it points the bundle at the test collector; it sets nothing
- * else, so the key and the customer come from the block alone.
+ * else, so the key and the customer come from the block alone. Without a
+ * key (`settings` as the merchant left them) the block sends through the app
+ * proxy: `route: false` leaves the routing entry out.
  */
-async function embedPage(env: Env, o: { apiKey?: string; customer?: object | null; source?: string } = {}): Promise<string> {
+async function embedPage(env: Env, o: { apiKey?: string; settings?: Record<string, unknown>; route?: false; customer?: object | null; source?: string } = {}): Promise<string> {
   const customer = o.customer ?? null;
   const header = contentForHeader({
     page: 'home',
@@ -38,11 +41,11 @@ async function embedPage(env: Env, o: { apiKey?: string; customer?: object | nul
   });
   const route = `window.growlytics = window.growlytics || []; growlytics.push(['init', { endpoint: ${JSON.stringify(env.endpoint)} }]);`;
   const embed = await renderAppEmbed({
-    settings: o.apiKey === undefined ? {} : { api_key: o.apiKey },
+    settings: o.settings ?? (o.apiKey === undefined ? {} : { api_key: o.apiKey }),
     customer,
     source: o.source,
   });
-  return storefrontHtml({ title: 'app embed test', header, script: route, snippet: embed });
+  return storefrontHtml({ title: 'app embed test', header, script: o.route === false ? undefined : route, snippet: embed });
 }
 
 describe('the app embed block', () => {
@@ -97,11 +100,31 @@ describe('the app embed block', () => {
     expect(c.profiles.get(ADA_ID)?.attributes).toEqual(ADA_PROFILE);
   });
 
-  test('no API key entered: the block renders nothing, so nothing loads', async () => {
-    expect((await renderAppEmbed({ settings: {}, customer: ADA })).trim()).toBe('');
-    expect((await renderAppEmbed({ settings: { api_key: '   ' }, customer: ADA })).trim()).toBe('');
+  test('by default it sends through the app proxy: no key in the page, and the customer arrives through the relay, signed', async () => {
+    const { env, seen } = await relayed(h, (env) => ({ '/shop': (() => embedPage(env, { settings: {}, route: false, customer: ADA })) as any }));
+    const tab = await env.open('/login?as=1&return=/shop'); // the stand-in signs for the demo login: Ada
+    await env.waitFor((c) => okRequests(c, ADA_ID).length === 1, TIMEOUT, 'the logged-in customer, through the relay');
+    await flushed(tab);
+    const html = await tab.evaluate(async () => (await fetch(location.href, { cache: 'no-store' })).text());
+    expect(html).toContain('endpoint: "/apps/growlytics/track/user"');
+    expect(html).not.toContain(env.key);
+    expect(html).not.toMatch(/\bkey:/);
+    expect(seen.map((headers) => headers['x-growlytics-key'])).toEqual([undefined]);
+    const c = env.collector;
+    expect(c.requests.map((r) => [via(r), r.headers['x-growlytics-key'], r.status, r.json])).toEqual([
+      ['relay-signed', env.key, 200, { id: ADA_ID, attributes: ADA_PROFILE }],
+    ]);
+    expect(c.relayed.map((x) => [x.customer, x.status])).toEqual([[ADA_ID, 200]]);
+    expect(pageErrorsOf(env.tabs)).toEqual([]);
+  });
+
+  test('neither a key nor a proxy path: the block renders nothing, so nothing loads', async () => {
+    expect((await renderAppEmbed({ settings: { proxy_path: '' }, customer: ADA })).trim()).toBe('');
+    expect((await renderAppEmbed({ settings: { api_key: '   ', proxy_path: '  ' }, customer: ADA })).trim()).toBe('');
+    // The merchant's default, by contrast, renders the proxy route.
+    expect(await renderAppEmbed({ settings: {}, customer: ADA })).toContain('/apps/growlytics/track/user');
     const env = await h.setup();
-    await env.serve({ '/shop': (() => embedPage(env, { customer: ADA })) as any });
+    await env.serve({ '/shop': (() => embedPage(env, { settings: { proxy_path: '' }, customer: ADA })) as any });
     const tab = await env.open('/shop');
     // The page loaded (`load` waits for scripts); only the routing entry is there.
     expect(await tab.evaluate(() => JSON.stringify((window as any).growlytics))).toContain('"init"');

@@ -53,8 +53,25 @@ export interface CollectedRequest {
   faulted: unknown;
 }
 
+/** One request the demo relay answered (demo/relay.mjs), as the collector notes it. */
+export interface RelayAnswer {
+  n: number;
+  at: number;
+  route: 'relay-signed' | 'relay-unsigned';
+  status: number;
+  id: string | null;
+  /** the signed `logged_in_customer_id` ('' for a guest); null when unsigned. */
+  customer: string | null;
+  message: string | null;
+  /** the number of the collector request it posted, or null: the relay answered without posting (a refusal). */
+  collected: number | null;
+}
+
 export interface Collector {
   profiles: Map<string, { attributes: Record<string, unknown>; updates: number }>;
+  /** what the demo relay answered, when the test runs one (noteRelay). */
+  relayed: RelayAnswer[];
+  noteRelay(entry: Omit<RelayAnswer, 'collected'>): void;
   requests: CollectedRequest[];
   /** how many CORS preflights (OPTIONS) it answered. */
   preflights: number;
@@ -161,8 +178,12 @@ export interface Env {
   events: GrowlyticsErrorEvent[];
   /** every tab opened in this env (closed ones included). */
   tabs: Tab[];
-  /** start the storefront with these raw pages (path -> HTML or (req, url) => HTML). */
-  serve(pages: Record<string, PageSource>): Promise<string>;
+  /**
+   * start the storefront with these raw pages (path -> HTML or (req, url) => HTML);
+   * `proxy`: an App Proxy stand-in (demo/app-proxy.mjs) on its origin, and the
+   * demo pages then render the snippet through it.
+   */
+  serve(pages: Record<string, PageSource>, o?: { proxy?: { prefix: string; handle: Function } }): Promise<string>;
   /** an HTML page with the bundle's script tag, configured for this env. */
   page(o?: PageOptions): string;
   /** open a new page (tab) of this context at `path` on the storefront. */
@@ -368,12 +389,13 @@ export function useHarness(): { setup(o?: { key?: string }): Promise<Env> } {
       tabs,
       newContext,
 
-      async serve(pages) {
+      async serve(pages, o = {}) {
         const sf = await startStorefront({
           host: '127.0.0.1',
           port: 0,
           endpoint: started.endpoint,
           key,
+          proxy: o.proxy,
           pages: { ...pages, [REPORT_PATH]: (req: unknown) => sink.endpoint(req), [BLANK_PATH]: BLANK_PAGE },
           headStart: (_req: unknown, url: URL) => (url.pathname.startsWith('/__gtl/') ? '' : headStart(initScripts)),
         });

@@ -372,6 +372,103 @@ describe.each(['custom', 'app'])('%s pixel', (kind) => {
     expect(await sandboxErrors(guest)).toEqual([]);
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
+
+  // One delivery policy (issue 15 item 2): the pixel obeys the rules the storefront's tabs obey.
+
+  /** From now on, `window.reads` lists the keys the page reads for the pixel (the host performs its storage calls). */
+  const logReads = (tab: Tab) =>
+    tab.evaluate(() => {
+      const reads: string[] = ((window as any).reads = []);
+      const getItem = Storage.prototype.getItem;
+      Storage.prototype.getItem = function (key: string) {
+        reads.push(key);
+        return getItem.call(this, key);
+      };
+    });
+
+  /** A storefront tab whose own request for Ada the collector holds `ms`: its lease is live while the pixel queues hers. */
+  async function storefrontSending(env: Env, ms: number): Promise<Tab> {
+    const store = await env.open('/store');
+    env.collector.setFaults({ delayMs: ms });
+    await store.identify(ADA_EMAIL, { plan: 'pro' });
+    await env.waitFor((c) => c.requests.some((r) => r.id == ADA_EMAIL), 10_000, "the storefront's request in flight");
+    env.collector.setFaults({});
+    return store;
+  }
+
+  test('a storefront tab and the pixel on one origin: the pixel\'s record goes in one POST, by whichever sender', async () => {
+    const env = await setup();
+    await storefrontSending(env, 1_500);
+    const tab = await checkoutTab(env, kind, init());
+    await publish(tab, event('contact', ADA));
+    await env.waitFor((c) => okRequests(c, ADA_EMAIL).length == 2, 20_000, "the pixel's record delivered");
+    // No record and no lease left: nobody holds anything more to send.
+    await settled(tab);
+    expect(env.collector.requests.filter((r) => r.id == ADA_EMAIL)).toHaveLength(2);
+    expect(await sandboxErrors(tab)).toEqual([]);
+    expect(pageErrorsOf(env.tabs)).toEqual([]);
+  });
+
+  test('what another sender delivered while the pixel waited on its lease is not sent again', async () => {
+    const env = await setup();
+    const store = await storefrontSending(env, 2_000);
+    const tab = await checkoutTab(env, kind, init());
+    await publish(tab, event('contact', ADA));
+    await publish(tab, event('contact', sentinel(8)));
+    // One event at a time: the sentinel delivered, Ada's send met the live lease and waits.
+    await env.waitFor((c) => okRequests(c, 'sentinel8@example.com').length == 1, 20_000, 'the sentinel');
+    // As a storefront tab does once its 2xx for the pixel's record came.
+    await store.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('growlytics:r:')).forEach((k) => {
+      if (JSON.parse(localStorage.getItem(k)!).a.acceptsEmailMarketing !== undefined) localStorage.removeItem(k);
+    }));
+    await env.waitFor((c) => okRequests(c, ADA_EMAIL).length == 1, 10_000, "the storefront's own request answered");
+    const lease = 'growlytics:l:' + hash(ADA_EMAIL);
+    await store.waitForFunction((k) => localStorage.getItem(k) == null, lease);
+    // The lease is free: the pixel's next look (it polls) reads it, then finds the record gone.
+    await logReads(tab);
+    await tab.waitForFunction((k) => (window as any).reads.includes(k), lease, 10_000);
+    // That look runs to its end before the next event's work (one queue of work).
+    await publish(tab, event('contact', sentinel(9)));
+    await env.waitFor((c) => okRequests(c, 'sentinel9@example.com').length == 1, 20_000, 'the second sentinel');
+    await settled(tab);
+    expect(env.collector.requests.filter((r) => r.id == ADA_EMAIL).map((r) => r.json.attributes)).toEqual([{ plan: 'pro' }]);
+  });
+
+  test.each([
+    ['a Retry-After another tab was told', { status: 429, retryAfter: 60 }],
+    ['a key the server refused in another tab', { status: 401 }],
+  ])('the pixel honours %s: it stores, and sends nothing', async (_, fault) => {
+    const env = await setup();
+    const store = await env.open('/store');
+    env.collector.setFaults({ ...fault, times: 1 });
+    await store.identify('shop-1', { n: 1 });
+    await store.waitForFunction(() => localStorage.getItem('growlytics:p') || localStorage.getItem('growlytics:k'));
+    const tab = await checkoutTab(env, kind, init());
+    await publish(tab, event('contact', ADA));
+    await publish(tab, event('contact', sentinel(6)));
+    // One event at a time: once the sentinel's record is stored, Ada's send had its chance.
+    await tab.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('growlytics:r:')).length == 3);
+    expect(env.collector.requests.map((r) => r.id)).toEqual(['shop-1']);
+    expect(await sandboxErrors(tab)).toEqual([]);
+  });
+
+  test('no send after a consent refusal: the retry due after it looks, and sends nothing', async () => {
+    const env = await setup();
+    const tab = await checkoutTab(env, kind, init());
+    // Retry-After: the retry comes 2 s later, after the refusal below.
+    env.collector.setFaults({ status: 503, retryAfter: 2, times: 1 });
+    await publish(tab, event('contact', ADA));
+    await env.waitFor((c) => c.requests.some((r) => r.status === 503), 10_000, 'the 503');
+    await logReads(tab);
+    await consent(tab, privacy(false));
+    // The retry looked: it read the refused-key mark, the first thing a send checks.
+    await tab.waitForFunction(() => (window as any).reads.includes('growlytics:k'), undefined, 10_000);
+    // Granted again: a new buyer's send comes after that retry in the pixel's one queue of work.
+    await consent(tab, privacy(true));
+    await publish(tab, event('contact', sentinel(7)));
+    await env.waitFor((c) => okRequests(c, 'sentinel7@example.com').length == 1, 20_000, 'the sentinel');
+    expect(env.collector.requests.filter((r) => r.id == ADA_EMAIL).map((r) => r.status)).toEqual([503]);
+  });
 });
 
 test('the demo: a guest checks out from the cart, is identified by email with name and phone, and what the collector missed at thank-you arrives from the storefront', async () => {

@@ -27,6 +27,23 @@ describe('two tabs share one state', () => {
     expect(pageErrorsOf(env.tabs)).toEqual([]);
   });
 
+  test('the type lock is read fresh on every call: a tab that read a name before another tab locked it follows the lock', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page() });
+    const a = await env.open('/');
+    const b = await env.open('/');
+    // B reads the name's lock (none) without locking it: its value is refused for its type.
+    expect((await b.identify('fresh-b', { tier: null, plan: 'pro' })).errors).toEqual(['"tier": not string/number/boolean/Date']);
+    expect((await a.identify('fresh-a', { tier: 3 })).errors).toEqual([]);
+    // A's lock reaches B's renderer asynchronously (Chromium): B's next call comes once it has.
+    await b.waitForFunction(() => localStorage.getItem('growlytics:t:tier') != null, undefined, 10_000);
+    expect((await b.identify('fresh-b', { tier: 'gold' })).errors).toEqual(['"tier": type locked to number']);
+    await env.waitFor((c) => okRequests(c, 'fresh-a').length === 1 && okRequests(c, 'fresh-b').length >= 1, 15_000, 'both delivered');
+    await b.flush();
+    expect(env.collector.ignored).toEqual([]);
+    expect(env.collector.profiles.get('fresh-b')?.attributes).toEqual({ plan: 'pro' });
+  });
+
   test('the name count: two tabs adding names to one customer never send a 51st', async () => {
     const env = await h.setup();
     await env.serve({ '/': env.page() });

@@ -46,6 +46,23 @@ describe('configuration', () => {
     expect([config.key, config.endpoint, config.debug, config.autoIdentify]).toEqual(['k2', 'http://127.0.0.1:1/track/user', true, false]);
   });
 
+  it("an app proxy path on the page's origin with no key is taken as it is, without a complaint (SPEC §6)", async () => {
+    const { install, config } = await load();
+    const api = install(window);
+    const reports: unknown[] = [];
+    const listener = (e: Event) => reports.push((e as CustomEvent).detail);
+    window.addEventListener('growlytics:error', listener);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      api.init({ endpoint: '/apps/growlytics/track/user', debug: true });
+    } finally {
+      window.removeEventListener('growlytics:error', listener);
+    }
+    expect([config.key, config.endpoint]).toEqual(['', '/apps/growlytics/track/user']);
+    expect(reports).toEqual([]);
+    expect(error).not.toHaveBeenCalled();
+  });
+
   it('debug prints validation errors; without it the console stays quiet', async () => {
     const { install } = await load();
     const api = install(window);
@@ -55,6 +72,48 @@ describe('configuration', () => {
     api.init({ debug: true });
     api.identify('a', { bad: null });
     expect(warn).toHaveBeenCalledWith('growlytics:', ['"bad": not string/number/boolean/Date']);
+  });
+});
+
+describe('messages that say what to fix (issue 17, item 3)', () => {
+  it('identify({ email }): the id forgotten, an object in its place, is named as such', async () => {
+    const { install } = await load();
+    const api = install(window);
+    expect(api.identify({ email: 'ada@example.com' } as any)).toEqual({ queued: false, errors: ['id: an object where the id belongs'] });
+    expect(records()).toEqual([]);
+  });
+
+  it('Infinity and an invalid Date are named for what they are', async () => {
+    const { install } = await load();
+    const api = install(window);
+    expect(api.identify('m-1', { score: Infinity, since: new Date('nope'), ok: 1 })).toEqual({
+      queued: true,
+      errors: ['"score": not a finite number', '"since": an invalid Date'],
+    });
+  });
+
+  it('in the theme editor identify answers queued: false and says why; nothing is stored', async () => {
+    const { install } = await load();
+    (window as any).Shopify = { designMode: true };
+    const api = install(window);
+    expect(api.identify('editor-1', { plan: 'pro', bad: null })).toEqual({
+      queued: false,
+      errors: ['"bad": not string/number/boolean/Date', 'theme editor: preview stores and sends nothing'],
+    });
+    expect(Object.keys(localStorage)).toEqual([]);
+  });
+
+  it('a refused endpoint or key is printed readably, only invisible characters escaped', async () => {
+    const { install } = await load();
+    const api = install(window);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    api.init({ endpoint: 'ftp://x' });
+    // (A key with a zero-width space: happy-dom's Headers takes it; test/browser/promises.test.ts has it.)
+    api.init({ endpoint: 'javascript:alert(1)\n' });
+    expect(error.mock.calls).toEqual([
+      ['growlytics: endpoint refused: ftp://x'],
+      ['growlytics: endpoint refused: javascript:alert(1)%0A'],
+    ]);
   });
 });
 
@@ -91,7 +150,7 @@ describe('identify', () => {
     const api = install(window);
     expect(api.identify('cust-42', { plan: 'pro' })).toEqual({ queued: true, errors: [] });
     expect(records()).toMatchObject([{ i: 'cust-42', a: { plan: 'pro' } }]);
-    expect(api.identify()).toEqual({ queued: false, errors: ['id: none, or not 1-40 chars'] });
+    expect(api.identify()).toEqual({ queued: false, errors: ['id: none given, no logged-in customer to default to'] });
     expect(api.identify('x', [1] as any)).toEqual({ queued: false, errors: ['attributes: not a plain object'] });
     expect(api.identify('x', new Date() as any).queued).toBe(false);
     expect(api.identify('x', 'str' as any).queued).toBe(false);

@@ -36,6 +36,28 @@ describe('fromCheckout: the id, first that exists', () => {
   });
 });
 
+describe('fromCheckout through the relay (no key, SPEC §6): email, else phone, never a customer id', () => {
+  const order = { id: 'gid://shopify/OrderIdentity/1', customer: { id: 'gid://shopify/Customer/7100000000001' } };
+  it.each([
+    ['the email over the logged-in buyer', { id: '6713034932445' }, { ...contact }, 'thissasthiey@gmail.com'],
+    ['the email over the order customer', null, { ...contact, order }, 'thissasthiey@gmail.com'],
+    ['the phone, with its +, when there is no email', { id: '6713034932445' }, { ...contact, email: '', phone: '+447700900123', order }, '+447700900123'],
+    ['no one: a phone of digits only would pass for a customer id', { id: '6713034932445' }, { ...contact, email: '', phone: '447700900123', order }, undefined],
+    ['no one: the mobile (the SMS phone here) is digits only', null, { ...contact, email: '', phone: '', smsMarketingPhone: '15145550199', shippingAddress: { phone: '+33612345678' } }, undefined],
+  ])('%s', (_, customer, checkout, id) => {
+    expect(fromCheckout(event(checkout), customer, true)?.[0]).toBe(id);
+  });
+
+  it('the same checkout with a key: the customer id, as before', () => {
+    expect(fromCheckout(event({ ...contact, order }), { id: '6713034932445' }, false)?.[0]).toBe('6713034932445');
+  });
+
+  it('reserved fields are the same either way: the phone stays in mobile', () => {
+    const checkout = { ...contact, phone: '447700900123' };
+    expect(fromCheckout(event(checkout), { id: '1' }, true)![1]).toEqual(fromCheckout(event(checkout), { id: '1' })![1]);
+  });
+});
+
 describe('fromCheckout: reserved fields and opt-ins', () => {
   it('a contact step: email and the opt-ins, no name, no blank phone', () => {
     expect(fromCheckout(event({ ...contact, buyerAcceptsEmailMarketing: true, buyerAcceptsSmsMarketing: false }), null)).toEqual([

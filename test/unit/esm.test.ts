@@ -10,7 +10,7 @@ it('the ES module build identifies through the page snippet and never throws', a
   const esm = await import('../../dist/growlytics.mjs' as string);
   esm.init({ endpoint: 'http://127.0.0.1:9/track/user' }); // no key: nothing leaves the page
   expect(esm.identify('esm-1', { plan: 'pro' })).toEqual({ queued: true, errors: [] });
-  expect(esm.identify('', {})).toEqual({ queued: false, errors: ['id: none, or not 1-40 chars'] });
+  expect(esm.identify('', {})).toEqual({ queued: false, errors: ['id: empty'] });
   expect(typeof (window as any).growlytics.identify).toBe('function');
   const stored = Object.keys(localStorage).filter((k) => k.startsWith('growlytics:r:'));
   expect(stored.map((k) => JSON.parse(localStorage.getItem(k)!).i)).toEqual(['esm-1']);

@@ -40,6 +40,9 @@ const LAYOUT = `<!doctype html>
 </html>
 `;
 
+/** The same layout for a store with the relay behind its App Proxy (README, Route 5): no key. */
+const PROXY_LAYOUT = LAYOUT.replace("key: 'YOUR_GROWLYTICS_API_KEY'", "proxy: '/apps/growlytics'");
+
 type ThemeCheck = typeof import('@shopify/theme-check-node');
 type Found = { check: string; message: string; file: string; line: number };
 
@@ -155,6 +158,12 @@ describe("Shopify's theme check over the shipped Liquid", () => {
     expect(found, `theme check offenses:\n${readable(found)}`).toEqual([]);
   });
 
+  test("shopify/growlytics.liquid rendered with proxy: '/apps/growlytics' (theme-check:recommended): 0 offenses", async () => {
+    expect(PROXY_LAYOUT).toContain("{% render 'growlytics', proxy: '/apps/growlytics' %}");
+    const found = await lint(theme(SNIPPET, { 'layout/theme.liquid': PROXY_LAYOUT }), THEME_CONFIG);
+    expect(found, `theme check offenses:\n${readable(found)}`).toEqual([]);
+  });
+
   test('shopify/app-embed/blocks/growlytics.liquid, as an app embed block (theme-check:theme-app-extension): 0 offenses', async () => {
     const found = await lint(extension(), EXTENSION_CONFIG);
     expect(found, `theme check offenses:\n${readable(found)}`).toEqual([]);
@@ -191,8 +200,8 @@ describe("Shopify's theme check over the shipped Liquid", () => {
     expect(pick(await lint(extension(tagged), EXTENSION_CONFIG))).toEqual([
       { check: 'AppBlockValidTags', file: block, line: lineOf(tagged, '{% javascript') },
     ]);
-    expect(pick(await lint(extension(swap(BLOCK, '| strip |', '| stripp |')), EXTENSION_CONFIG))).toEqual([
-      { check: 'UnknownFilter', file: block, line: lineOf(BLOCK, '| strip |') },
+    expect(pick(await lint(extension(swap(BLOCK, '{{ api_key | json }}', '{{ api_key | jsonn }}')), EXTENSION_CONFIG))).toEqual([
+      { check: 'UnknownFilter', file: block, line: lineOf(BLOCK, '{{ api_key | json }}') },
     ]);
     const schemaless = BLOCK.replace(/\{% schema %\}[\s\S]*?\{% endschema %\}\s*/, '');
     expect(schemaless).not.toContain('schema %}');

@@ -122,7 +122,7 @@ describe('delivery', () => {
     expect(error).toHaveBeenCalled();
   });
 
-  it('a refused key (401) keeps the record and sends nothing more; no key sends nothing', async () => {
+  it('a refused key (401) keeps the record and sends nothing more; no key to Growlytics itself sends nothing', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     answers = [401];
     const p = fake();
@@ -131,13 +131,47 @@ describe('delivery', () => {
     contact(p, buyer('b@example.com'));
     await vi.waitFor(() => expect(records()).toHaveLength(2));
     expect(requests).toHaveLength(1);
+    // The refusal is shared (SPEC §3): the refused key is in storage for every sender.
+    expect(store.get('growlytics:k')).toBe('wrong');
 
     store.clear();
     const q = fake();
-    startPixel(q.api, '', ENDPOINT);
+    startPixel(q.api, '', 'https://dc.growlytics.in/track/user');
     contact(q, buyer('c@example.com'));
-    await vi.waitFor(() => expect(records()).toHaveLength(1));
+    // The pixel handles one event at a time: once d's record is stored, c's had its chance.
+    contact(q, buyer('d@example.com'));
+    await vi.waitFor(() => expect(records()).toHaveLength(2));
     expect(requests).toHaveLength(1);
+  });
+
+  it('through a relay (an endpoint not Growlytics\' own host) no key is needed: text/plain, no key header (SPEC §6)', async () => {
+    const p = fake();
+    startPixel(p.api, '', 'https://relay.example/apps/growlytics/track/user?shop=demo.myshopify.com');
+    contact(p, buyer('r@example.com'));
+    await sent(1);
+    const [{ url, init, body }] = requests;
+    expect(url).toBe('https://relay.example/apps/growlytics/track/user?shop=demo.myshopify.com');
+    expect(init.headers).toEqual({ 'content-type': 'text/plain' });
+    expect(body.id).toBe('r@example.com');
+    await vi.waitFor(() => expect(records()).toHaveLength(0));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('writes the record before the "no repeat" mark: a pixel stopped in between leaves at worst a repeat, never a lost profile', async () => {
+    const writes: string[] = [];
+    const p = fake({
+      storage: {
+        getItem: async (k: string) => store.get(k) ?? null,
+        setItem: async (k: string, v: string) => void (writes.push(k), store.set(k, String(v))),
+        removeItem: async (k: string) => void store.delete(k),
+      },
+    });
+    startPixel(p.api, 'key-1', ENDPOINT);
+    contact(p, buyer('order@example.com'));
+    await sent(1);
+    const record = writes.findIndex((k) => k.startsWith('growlytics:r:'));
+    expect(record).toBeGreaterThanOrEqual(0);
+    expect(writes.indexOf(CHECKOUTS)).toBeGreaterThan(record);
   });
 
   it('merges its own waiting records of an id (later values win); the next 2xx removes them all', async () => {
@@ -183,6 +217,28 @@ describe('delivery', () => {
     expect(requests.map((r) => r.body.id)).toEqual(['b@example.com']);
     await vi.advanceTimersByTimeAsync(5000);
     expect(requests.map((r) => r.body.id)).toEqual(['b@example.com', 'a@example.com']);
+  });
+});
+
+describe('through the relay (no key, SPEC §6)', () => {
+  const order = { id: 'gid://shopify/OrderIdentity/1', customer: { id: 'gid://shopify/Customer/7100000000001' } };
+
+  it('a logged-in buyer and the order customer are identified by email, never by customer id', async () => {
+    const p = fake({ customer: { id: '6713034932445' } });
+    startPixel(p.api, '', 'https://relay.example/track/user?shop=demo.myshopify.com');
+    contact(p, buyer('Ada@Example.com'));
+    p.emit('checkout_completed', buyer('ada@example.com', { order, buyerAcceptsEmailMarketing: false }));
+    await sent(2);
+    await vi.waitFor(() => expect(records()).toEqual([]));
+    expect(requests.map((r) => r.body.id)).toEqual(['ada@example.com', 'ada@example.com']);
+  });
+
+  it('with a key, the same buyer is identified by customer id (SPEC §5)', async () => {
+    const p = fake({ customer: { id: '6713034932445' } });
+    startPixel(p.api, 'k', ENDPOINT);
+    contact(p, buyer('ada@example.com'));
+    await sent(1);
+    expect(requests[0].body.id).toBe('6713034932445');
   });
 });
 

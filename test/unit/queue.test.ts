@@ -133,6 +133,29 @@ describe('the durable queue', () => {
     expect(warn).toHaveBeenCalledTimes(3);
   });
 
+  it('indexes each key once: start-up read it, then its storage event came', async () => {
+    const q = await load();
+    const value = JSON.stringify({ i: 'twice', a: { x: 1 } });
+    q.syncQueue('growlytics:r:zz.1', value);
+    q.syncQueue('growlytics:r:zz.1', value);
+    expect(q.queued.get('twice')).toEqual(['growlytics:r:zz.1']);
+    expect(q.take('twice')[0]).toEqual([]); // not in storage: dropped, and the index is empty
+    expect(q.queued.size).toBe(0);
+  });
+
+  it('start-up deletes leases past their purpose: expired, or of an id with no record; keeps a live one of a queued id', async () => {
+    const { LEASE, hash } = await import('../../src/core/record');
+    const now = Date.now();
+    localStorage.setItem(LEASE + hash('queued'), String(now + 10_000)); // live, its record stored: kept
+    localStorage.setItem(LEASE + hash('expired'), String(now - 1)); // expired: deleted
+    localStorage.setItem(LEASE + hash('orphan'), String(now + 10_000)); // live, no record: its sender went between the two deletes
+    const q = await load();
+    enq(q, 'queued', { x: 1 });
+    enq(q, 'expired', { x: 1 });
+    q.sweepLeases([LEASE + hash('queued'), LEASE + hash('expired'), LEASE + hash('orphan')]);
+    expect(Object.keys(localStorage).filter((k) => k.startsWith(LEASE))).toEqual([LEASE + hash('queued')]);
+  });
+
   it('follows other tabs through storage events', async () => {
     const q = await load();
     const value = JSON.stringify({ i: 'other', a: { x: 1 }, t: Date.now() });
@@ -140,5 +163,24 @@ describe('the durable queue', () => {
     expect([...q.queued.keys()]).toEqual(['other']);
     q.syncQueue('growlytics:r:zz.0', null);
     expect(q.queued.size).toBe(0);
+  });
+});
+
+describe('storage deletes', () => {
+  it('go through while consent is not given (removing data is never storing it), but never in the theme editor', async () => {
+    vi.resetModules();
+    const { del } = await import('../../src/theme/store');
+    localStorage.setItem('growlytics:x', '1');
+    (window as any).Shopify = { customerPrivacy: { analyticsProcessingAllowed: () => false } };
+    try {
+      del('growlytics:x');
+      expect(localStorage.getItem('growlytics:x')).toBe(null);
+      localStorage.setItem('growlytics:x', '1');
+      (window as any).Shopify = { designMode: true };
+      del('growlytics:x');
+      expect(localStorage.getItem('growlytics:x')).toBe('1');
+    } finally {
+      delete (window as any).Shopify;
+    }
   });
 });

@@ -273,3 +273,20 @@ describe('fingerprint(s)', () => {
     expect(fingerprint(long)).toMatch(/^[0-9a-z]{1,7}$/);
   });
 });
+
+describe('the automatic reset at logout', () => {
+  test("forgets the previous customer's name list: the globals name no one, the fingerprint still names the id's hash", async () => {
+    const { NAMES, PREFIX } = await import('../../src/core/record');
+    const { autoIdentify } = await import('../../src/theme/shopify');
+    localStorage.clear();
+    // What a logged-in page left: the fingerprint of the auto-identified profile and the names counted for the id.
+    localStorage.setItem(PREFIX + 'f', fingerprint(CID_S) + '.' + fingerprint('profile'));
+    localStorage.setItem(NAMES + fingerprint(CID_S), '["plan"]');
+    localStorage.setItem(NAMES + fingerprint('someone-else'), '["plan"]');
+    autoIdentify(() => {
+      throw new Error('a guest page identifies no one');
+    });
+    expect(Object.keys(localStorage).sort()).toEqual([NAMES + fingerprint('someone-else')]);
+    localStorage.clear();
+  });
+});

@@ -2,13 +2,12 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 
-// The size budget (GUIDE habit 3): the whole product in under 3.5 KiB
-// gzipped. A ratchet: lowered to just above the bundle as each size pass
-// lands (issue 10 aims at 3,072). Runs against the built bundle; `npm test`
-// builds first. Raised from 3,530 to 3,680 by issue 15 item 5 (a lighter
-// page load: the scan skipped when no record can be there, the storage
-// listener from the first scan on).
-const BUDGET = 3680;
+// The size budget (GUIDE habit 3): a failing check, raised only with a
+// reason in the commit (issue 15 withdrew the 3,072 B target: readable over
+// tiny; one delivery policy for theme and pixels and issue 17's debug
+// output and messages added about 1,150 B, issue 15's lighter page load
+// about 150 B). Runs against the built bundle; `npm test` builds first.
+const BUDGET = 4850;
 
 it(`dist/growlytics.min.js stays under ${BUDGET} bytes gzipped`, () => {
   const code = readFileSync('dist/growlytics.min.js');

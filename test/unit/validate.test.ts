@@ -46,10 +46,30 @@ describe('ids', () => {
     expect(errors).toEqual([]);
   });
 
-  it.each([[''], ['   '], ['x'.repeat(41)], [NaN], [Infinity], [{}], [[]], [true], [Symbol('s')]])('%s is refused with a rule', (id) => {
+  // Each refusal says which rule, so the theme developer knows what to fix (issue 17, item 3).
+  it.each([
+    ['', 'id: empty'],
+    ['   ', 'id: empty'],
+    ['gid://shopify/Customer/', 'id: empty'],
+    ['x'.repeat(41), 'id: over 40 chars'],
+    [undefined, 'id: none'],
+    [null, 'id: none'],
+    [NaN, 'id: not a string or finite number'],
+    [Infinity, 'id: not a string or finite number'],
+    [true, 'id: not a string or finite number'],
+    [Symbol('s'), 'id: not a string or finite number'],
+    [{ email: 'a@b.c' }, 'id: an object where the id belongs'],
+    [[], 'id: an object where the id belongs'],
+  ])('%s is refused with its rule', (id, message) => {
     const errors: string[] = [];
     expect(checkId(id, errors)).toBe('');
-    expect(errors).toEqual(['id: none, or not 1-40 chars']);
+    expect(errors).toEqual([message]);
+  });
+
+  it('says why there is no id when the caller knows (the theme: no logged-in customer)', () => {
+    const errors: string[] = [];
+    expect(checkId(undefined, errors, 'why')).toBe('');
+    expect(errors).toEqual(['id: why']);
   });
 
   it('toId strips the gid prefix only at the start', () => {
@@ -91,10 +111,21 @@ describe('checkAttributes', () => {
   });
 
   it('rule 3: other values are refused, the rest kept', () => {
-    const { accepted, errors } = check({ ok: 1, nul: null, obj: {}, arr: [1], fn: () => 1, nan: NaN, inf: -Infinity, big: 1n });
+    const { accepted, errors } = check({ ok: 1, nul: null, obj: {}, arr: [1], fn: () => 1, big: 1n });
     expect(accepted).toEqual({ ok: 1 });
-    expect(errors).toHaveLength(7);
-    for (const e of errors) expect(e).toMatch(/^"(nul|obj|arr|fn|nan|inf|big)": not string\/number\/boolean\/Date$/);
+    expect(errors).toHaveLength(5);
+    for (const e of errors) expect(e).toMatch(/^"(nul|obj|arr|fn|big)": not string\/number\/boolean\/Date$/);
+  });
+
+  it('rule 3: a number that is not finite and an invalid Date are named as such', () => {
+    const { accepted, errors } = check({ ok: 1, nan: NaN, inf: Infinity, neg: -Infinity, day: new Date('nope') });
+    expect(accepted).toEqual({ ok: 1 });
+    expect(errors).toEqual([
+      '"nan": not a finite number',
+      '"inf": not a finite number',
+      '"neg": not a finite number',
+      '"day": an invalid Date',
+    ]);
   });
 
   it('has no length limit of its own on values: the server has none (SPEC §1)', () => {

@@ -153,7 +153,7 @@
       '<p>Run: <a href="?pixels=both">both</a> · <a href="?pixels=custom">custom pixel</a> · <a href="?pixels=app">app pixel</a>' +
       (data.dashboard ? ' · <a href="' + data.dashboard + '" target="growlytics-dashboard">collector dashboard</a>' : '') + '</p>' +
       '<h3>Events published</h3><pre id="events">none yet</pre>' +
-      '<h3>This browser\'s growlytics:* storage (the shop\'s origin)</h3><pre id="storage">–</pre></section>' +
+      '<h3>This browser\'s growlytics:* storage (the shop\'s origin; hover for the raw key)</h3><ul id="storage" class="storage"></ul></section>' +
       '<div id="consent-banner" class="banner" hidden><p>We use cookies and similar technologies to understand how you use our store.</p>' +
       '<button id="consent-accept" type="button">Accept</button><button id="consent-decline" type="button">Decline</button></div>';
     $('buyer').textContent = customer ? 'Logged in as ' + [customer.firstName, customer.lastName].join(' ') + ' (#' + customer.id + ')' : 'Guest checkout';
@@ -238,16 +238,7 @@
   }
 
   function refreshStorage() {
-    var lines = [];
-    try {
-      for (var i = 0; i < localStorage.length; i++) {
-        var k = localStorage.key(i);
-        if (k && k.indexOf('growlytics:') === 0) lines.push(k + ' = ' + localStorage.getItem(k));
-      }
-    } catch (err) {
-      lines.push('localStorage unavailable: ' + err.message);
-    }
-    $('storage').textContent = lines.sort().join('\n') || '(empty)';
+    window.growlyticsStorageWords.show($('storage'), window.growlyticsStorageWords.read(), Date.now());
   }
 
   // The store's consent banner, where the store collects consent and the

@@ -54,38 +54,38 @@
     refreshStorage();
   });
 
+  // Another customer's id, sent from this page: through the app proxy the
+  // relay refuses it, and the snippet reports the refusal.
+  if ($('forge')) $('forge').addEventListener('click', function () {
+    var g = api();
+    if (!g) return show('The library has not loaded yet.');
+    show(g.identify($('forge').getAttribute('data-id'), { plan: 'forged' }));
+    g.flush().then(refreshStorage);
+  });
+
   var errors = [];
   window.addEventListener('growlytics:error', function (e) {
-    errors.unshift(new Date().toLocaleTimeString() + ' ' + JSON.stringify(e.detail));
+    var d = e.detail || {};
+    errors.unshift(new Date().toLocaleTimeString() + ' ' + d.type + (d.id ? ' (' + d.id + ')' : '') + ': ' + d.message);
     $('errors').textContent = errors.slice(0, 20).join('\n');
   });
 
-  // What the snippet keeps in this browser. Reading storage can throw
-  // (sandboxed frames, blocked storage): show that instead.
+  // The status panel (snippet-panel.js) refreshes every second; at once after a call.
   function refreshStorage() {
-    var lines = [];
-    try {
-      for (var i = 0; i < localStorage.length; i++) {
-        var k = localStorage.key(i);
-        if (k && k.indexOf('growlytics:') === 0) lines.push(k + ' = ' + localStorage.getItem(k));
-      }
-    } catch (err) {
-      lines.push('localStorage unavailable: ' + err.message);
-    }
-    $('storage').textContent = lines.sort().join('\n') || '(empty)';
+    if (window.demoPanelRefresh) window.demoPanelRefresh();
   }
-  refreshStorage();
-  setInterval(refreshStorage, 1000);
 
   // --- Consent banner: the store's, built on the Customer Privacy API -------
   var Shopify = window.Shopify || {};
   if (!Shopify.customerPrivacy && !Shopify.loadFeatures) return; // store does not collect consent
 
   function status(text) { $('consent-status').textContent = text; }
+  // In words: "analytics allowed", then each purpose's answer ('yes', 'no', '' for not asked yet).
   function describe(privacy) {
     var c = privacy.currentVisitorConsent();
-    status('analyticsProcessingAllowed(): ' + privacy.analyticsProcessingAllowed() +
-      ' · currentVisitorConsent(): ' + JSON.stringify(c));
+    var answers = Object.keys(c).map(function (p) { return p.replace(/_/g, ' ') + ': ' + (c[p] || 'not asked'); });
+    status((privacy.analyticsProcessingAllowed() ? 'Analytics allowed: the snippet stores and sends.' : 'Analytics not allowed: the snippet waits, storing nothing.') +
+      ' Visitor\'s answers: ' + answers.join(', ') + '.');
   }
   function withPrivacy(cb) {
     if (Shopify.customerPrivacy) return cb(Shopify.customerPrivacy);
@@ -114,6 +114,6 @@
     location.reload();
   });
   document.addEventListener('visitorConsentCollected', function (e) {
-    status('visitorConsentCollected: ' + JSON.stringify(e.detail));
+    status('visitorConsentCollected: analytics ' + (e.detail && e.detail.analyticsAllowed ? 'allowed' : 'refused') + '.');
   });
 })();
