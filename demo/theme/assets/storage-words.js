@@ -57,12 +57,15 @@
     if (rest === 'p') return ['pause', describePause(value, now) || 'none: sending freely'];
     if (rest === 'k') return ['refused key', 'the server refused this API key (401/403): no tab sends with it until init brings a key or the next page load'];
     if (rest === 'c') return ['consent', 'granted at ' + time(Number(value)) + ' in some tab (tells the other tabs to send)'];
+    if (rest === 'q') return ['last record write', time(Number(value)) + ': a page load lists storage only if a record was written since its last empty look'];
+    if (rest === 's') return ['last empty look', 'no record was left before ' + time(Number(value)) + ': a page load skips listing storage until a newer record write'];
+    if (rest === 'd') return ['debug', value === '1' ? 'on in this browser (?growlytics_debug=0 turns it off)' : 'off'];
     if (rest === 'o') return ['checkout pixels', plural((json(value) || []).length, 'checkout profile', 'checkout profiles') + ' remembered, so an unchanged step is not sent again'];
     return ['unknown key', value];
   }
 
   // What matters most first: the queue, then what holds it back.
-  var ORDER = ['r:', 'l:', 'p', 'k', 'c', 'f', 'n:', 'o', 't:'];
+  var ORDER = ['r:', 'l:', 'p', 'k', 'c', 'f', 'n:', 'o', 't:', 'q', 's', 'd'];
   function rank(key) {
     var rest = key.slice('growlytics:'.length);
     for (var i = 0; i < ORDER.length; i++) if (rest === ORDER[i] || (ORDER[i].length === 2 && rest.indexOf(ORDER[i]) === 0)) return i;
