@@ -5,7 +5,7 @@
 // holding the drain's Web Lock (as a draining tab does) stands in for "this
 // tab cannot drain now". Every assertion is about what the collector received.
 import { describe, expect, test } from 'vitest';
-import { okRequests, sleep, useHarness, type Tab } from './harness';
+import { flushed, okRequests, sleep, useHarness, type Tab } from './harness';
 
 const h = useHarness();
 
@@ -96,8 +96,17 @@ describe('the lines that keep a profile', () => {
     const first = env.collector.requests.find((r) => r.id === 'lease-1')!;
     await a.close();
     const b = await env.open('/');
+    // A slow close (Firefox under load) can outlast the 1.5 s: then the tab
+    // heard its 2xx before it went, and nothing of lease-1 is left to send.
+    const left = await b.evaluate(() => Object.keys(localStorage).some((k) => k.startsWith('growlytics:r:')));
     await b.identify('other-1', { n: 1 }); // b drains now
     await env.waitFor((c) => okRequests(c, 'other-1').length === 1, 10_000, 'b drained');
+    if (!left) {
+      console.log(`[${env.engine}] the closing tab heard its answer before it went: nothing left to send`);
+      await flushed(b);
+      expect(env.collector.requests.filter((r) => r.id === 'lease-1')).toEqual([first]);
+      return;
+    }
     // The closed tab never heard its answer, so its record is still queued: b
     // sends lease-1 once more (at least once, SPEC §3), but only after the
     // closed tab's request was answered (at +1.5 s): never two at once.
