@@ -26,7 +26,8 @@ export type Customer = {
  */
 const customerId = (get: () => unknown): string | void => {
   try {
-    return toId(get()).replace(/^0$/, '');
+    const id = toId(get());
+    return id == '0' ? '' : id;
   } catch {}
 };
 
