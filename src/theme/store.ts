@@ -52,17 +52,25 @@ export const del = (key: string): void => {
   } catch {}
 };
 
-/** Calls `each` with every key of ours in localStorage and its value, in key order: at most once a page (scan.ts), never per call. */
-export const storedKeys = (each: (key: string, value: string | null | void) => void): void => {
+/**
+ * Calls `each` with every key of ours in localStorage and its value, in key
+ * order, and answers how many keys storage holds, ours and others' (0
+ * where it cannot be read): at most a few times a page (scan.ts), never per call.
+ */
+export const storedKeys = (each: (key: string, value: string | null | void) => void): number => {
   try {
     // A Storage object's own enumerable properties are its keys (HTML spec:
     // its supported property names). Ours are picked out before sorting:
     // other scripts' keys may be thousands.
-    Object.keys(localStorage)
+    const keys = Object.keys(localStorage);
+    keys
       .filter((key) => !key.indexOf(PREFIX))
       .sort()
       .forEach((key) => each(key, get(key)));
-  } catch {}
+    return keys.length;
+  } catch {
+    return 0;
+  }
 };
 
 /** Moves what waited in memory into localStorage, once persisting is allowed. */
