@@ -1,5 +1,4 @@
-// Imports in dependency order, lowest layer first (not alphabetical): the
-// bundle lays the modules out in this order, which compresses 5 bytes better.
+// Imports in dependency order, lowest layer first (not alphabetical), as the bundle lays the modules out.
 import { config, usable } from './config';
 import { allowed, editing, watchConsent } from './consent';
 import { PREFIX, WRITTEN } from '../core/record';
@@ -8,16 +7,13 @@ import { debug, debugSwitch } from './debug';
 import { del, memory, persist, set } from './store';
 import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
-import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
+import { autoIdentify, currentCustomer, customerGiven, forgetCustomer, setCustomer, type Customer } from './shopify';
 import { discardUnpersisted, enqueue, syncQueue } from './queue';
 import { catchUp, onScan, scan } from './scan';
 import { flushNow, kick, unload } from './sender';
 
 // `growlytics:c` is written when the visitor grants consent, so other open
 // tabs hear of it (a `storage` event) and store what waits in their memory.
-// Storage keys of one or two uses are written in place, not as module
-// constants: each constant is one more name for the minifier, and past 54
-// names they take two letters.
 
 /** Options of `init` (SPEC §2). Unknown options are ignored. */
 export type Options = {
@@ -76,7 +72,7 @@ export const api = {
         }
       }
     }
-    setCustomer(options.customer) && autoIdentify(api.identify);
+    if (setCustomer(options.customer)) autoIdentify(api.identify);
     kick();
   }),
 
@@ -196,7 +192,7 @@ export const install = (win: any): Growlytics => {
       // other tab set may reach this tab after the storage event (Firefox).
       if (e.key == PREFIX + 'c') [...Array(6)].map((_, t) => setTimeout(settle, t * 500));
       // A removal may be another tab's lease or records going: what waited on them can go now.
-      e.newValue || kick();
+      if (!e.newValue) kick();
     }),
   );
   // What earlier pages, other tabs and the checkout pixels left, unless two
@@ -231,6 +227,6 @@ export const install = (win: any): Growlytics => {
   win.growlytics = api;
   if (Array.isArray(existing)) api.push(...existing);
   // An init that brought a customer identified them already.
-  shopper || autoIdentify(api.identify);
+  if (!customerGiven()) autoIdentify(api.identify);
   return api;
 };

@@ -14,11 +14,7 @@ export { PREFIX };
 /** Values that live only for this page: storage missing, full, or not allowed yet. Read first. */
 export const memory = new Map<string, any>();
 
-/**
- * A stored value; null or undefined for none (storage missing or throwing).
- * From memory, as set() was given it. (`void` in the type: a catch that
- * falls through answers undefined with no `return`, 6 bytes each.)
- */
+/** A stored value; null or undefined for none (storage missing or throwing). From memory, as set() was given it. */
 export const get = (key: string): string | null | void => {
   try {
     return memory.get(key) ?? localStorage.getItem(key);
@@ -34,7 +30,11 @@ export const get = (key: string): string | null | void => {
 export const set = (key: string, value: unknown): void => {
   try {
     // setItem throws on quota and, in old Safari private mode, always.
-    if (allowed()) return localStorage.setItem(key, value as string), void memory.delete(key);
+    if (allowed()) {
+      localStorage.setItem(key, value as string);
+      memory.delete(key);
+      return;
+    }
   } catch {}
   memory.set(key, value);
 };
