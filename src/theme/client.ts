@@ -8,7 +8,7 @@ import { del, memory, persist, set } from './store';
 import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
 import { autoIdentify, currentCustomer, customerGiven, forgetCustomer, setCustomer, type Customer } from './shopify';
-import { discardUnpersisted, enqueue, syncQueue } from './queue';
+import { discardUnpersisted, enqueue, queued, syncQueue } from './queue';
 import { catchUp, onScan, scan } from './scan';
 import { flushNow, kick, unload } from './sender';
 
@@ -198,11 +198,13 @@ export const install = (win: any): Growlytics => {
   // What earlier pages, other tabs and the checkout pixels left, unless two
   // reads show nothing can be there (scan.ts).
   catchUp();
-  // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
-  // Retry-After, and a refused key's pause (also without a key, through a
-  // relay: init brings none to lift it).
+  // A page load is a fresh try (SPEC §3): it ends a refused key's pause
+  // (also without a key, through a relay: init brings none to lift it)
+  // and, when it found something to send, the backoff wait (not
+  // Retry-After). Finding nothing, no sender has a record, so the wait
+  // holds nobody back.
   del(PREFIX + 'k');
-  flushNow();
+  if (queued.size) flushNow();
   on(win, 'online', api.flush);
   // Leaving, the page may go into the back/forward cache: if it comes
   // back, what other tabs left meanwhile is looked for again. Listened for
