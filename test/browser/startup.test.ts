@@ -98,6 +98,20 @@ describe('page load', () => {
     await env.waitFor((c) => okRequests(c, 'joins-1').length === 1, 10_000, 'joins-1 delivered');
   });
 
+  test('a page load that finds records is a fresh try: a backoff wait another page left (a minute ahead) does not hold them', async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page(), '/blank': '<!doctype html><title>blank</title>' });
+    const blank = await env.open('/blank');
+    await writeRecord(blank, 'fresh-1', Date.now());
+    // The shared pause as an earlier page's failed rounds left it: a backoff a minute ahead, no Retry-After.
+    await blank.evaluate(() => localStorage.setItem('growlytics:p', [Date.now() + 60_000, 0, 5].join()));
+    await blank.close();
+    // Red without the page load's flushNow() in client.ts install: the record would wait the minute.
+    const tab = await env.open('/');
+    await env.waitFor((c) => okRequests(c, 'fresh-1').length === 1, 10_000, 'fresh-1 delivered by the page load');
+    await deliveredOnce(env, tab, 'fresh-1');
+  });
+
   test('the race a stamp can lose: a record written just before a scan that did not see it yet is found by the next page load', async () => {
     const env = await h.setup();
     await env.context.addInitScript(COUNT);
