@@ -287,6 +287,39 @@ export async function warmVisit(context, url) {
   await page.close();
 }
 
+/**
+ * The main-thread time of one script while `during` runs, from a Chromium
+ * trace: its evaluation (which holds its compile and the microtasks it
+ * queued) and every later call into it (its listeners and timers), wall and
+ * CPU in µs. `file` is the end of the script's URL. A call nested in one
+ * already counted (a listener our own code dispatched to) counts once.
+ */
+export async function scriptTime(cdp, file, during) {
+  const events = [];
+  const collect = (e) => events.push(...e.value);
+  cdp.on('Tracing.dataCollected', collect);
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline', transferMode: 'ReportEvents' });
+  try {
+    await during();
+  } finally {
+    await cdp.send('Tracing.end');
+    await within(complete, 15_000, 'the trace');
+    cdp.off('Tracing.dataCollected', collect);
+  }
+  const ours = events
+    .filter((e) => e.ph === 'X' && (e.name === 'EvaluateScript' || e.name === 'FunctionCall') && e.args?.data?.url?.endsWith(file))
+    .sort((a, b) => a.ts - b.ts);
+  let wall = 0, cpu = 0, end = -Infinity;
+  for (const e of ours) {
+    if (e.ts < end) continue; // inside the previous one
+    wall += e.dur;
+    cpu += e.tdur ?? 0;
+    end = e.ts + e.dur;
+  }
+  return { wall, cpu };
+}
+
 /** Fills a context's localStorage with `n` keys of other apps (~100 chars each: key + value) from a scratch page on `origin`, closed after. */
 export async function seedForeign(context, origin, n) {
   const scratch = await context.newPage();

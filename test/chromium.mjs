@@ -25,3 +25,17 @@ export async function launchChromium() {
   }
   return chromium.launch({ executablePath, args: CHROME_ARGS, timeout: 30_000 });
 }
+
+/**
+ * Chromium with a profile on disk (`dir`), as a returning visitor's browser
+ * has: unlike a fresh context (off the record), it keeps V8's code cache
+ * with the HTTP cache, so a script seen before starts from its compiled
+ * code. Answers the browser's one context.
+ */
+export async function launchChromiumProfile(dir) {
+  const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: apt-get install chromium, or set CHROME_PATH`);
+  }
+  return chromium.launchPersistentContext(dir, { executablePath, args: CHROME_ARGS, timeout: 30_000 });
+}

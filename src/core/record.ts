@@ -25,12 +25,8 @@ export const TYPE = PREFIX + 't:';
 /** Custom names counted for one id (rule 4): `growlytics:n:<hash of id>` → JSON array of names. */
 export const NAMES = PREFIX + 'n:';
 
-/**
- * A lease: `growlytics:l:<hash of id>` → the time (ms) until which one sender
- * has that id's request in flight. (Written out, not `PREFIX + 'l:'`: the
- * minifier inlines a literal of one use, one module name fewer.)
- */
-export const LEASE = 'growlytics:l:';
+/** A lease: `growlytics:l:<hash of id>` → the time (ms) until which one sender has that id's request in flight. */
+export const LEASE = PREFIX + 'l:';
 
 /** The checkout pixels' "no repeat" memory (SPEC §5): `growlytics:o` → JSON array of `<hash of checkout token>.<hash of profile>`, the last profile queued per checkout. */
 export const CHECKOUTS = PREFIX + 'o';
@@ -51,7 +47,6 @@ export const recordKey = (time: number, seq: number, tab: string): string =>
 /** A short, stable hash (FNV-1a, 32 bits, base 36): names an id or a profile in storage without keeping it. */
 export const hash = (s: string): string => {
   let h = 2166136261;
-  // Per code point, not per UTF-16 unit: shorter code, the same spread.
   for (const c of s) h = Math.imul(h ^ c.codePointAt(0)!, 16777619);
   return (h >>> 0).toString(36);
 };

@@ -8,10 +8,6 @@ const MAX_NAME = 49;
 export const MAX_CUSTOM = 50;
 const MAX_ID = 40;
 
-// Regex and array literals of one use stay in place, not in module
-// constants: every module constant is one more name for the minifier, and
-// past 54 names they take two letters.
-
 /** The server's type for a value, or '' when the server refuses it (rule 3). */
 export const kindOf = (v: unknown): Kind | '' => {
   const type = typeof v;

@@ -1,6 +1,5 @@
-// Imports in dependency order, lowest layer first (not alphabetical): the
-// bundle lays the modules out in this order, which compresses 5 bytes better.
-import { config } from './config';
+// Imports in dependency order, lowest layer first (not alphabetical), as the bundle lays the modules out.
+import { config, usable } from './config';
 import { allowed, editing, watchConsent } from './consent';
 import { PREFIX, WRITTEN } from '../core/record';
 import { report, visible } from './report';
@@ -8,16 +7,13 @@ import { debug, debugSwitch } from './debug';
 import { del, memory, persist, set } from './store';
 import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
-import { autoIdentify, currentCustomer, forgetCustomer, setCustomer, shopper, type Customer } from './shopify';
-import { discardUnpersisted, enqueue, syncQueue } from './queue';
+import { autoIdentify, currentCustomer, customerGiven, forgetCustomer, setCustomer, type Customer } from './shopify';
+import { discardUnpersisted, enqueue, queued, syncQueue } from './queue';
 import { catchUp, onScan, scan } from './scan';
 import { flushNow, kick, unload } from './sender';
 
 // `growlytics:c` is written when the visitor grants consent, so other open
 // tabs hear of it (a `storage` event) and store what waits in their memory.
-// Storage keys of one or two uses are written in place, not as module
-// constants: each constant is one more name for the minifier, and past 54
-// names they take two letters.
 
 /** Options of `init` (SPEC §2). Unknown options are ignored. */
 export type Options = {
@@ -62,24 +58,21 @@ export const api = {
       // is ignored. A key or endpoint no request could use is refused here,
       // loudly, instead of failing every request silently (SPEC §2).
       if (typeof value == typeof (config as any)[name] && value !== '') {
-        // Usable: the request it would make is built, so fetch's own rules
-        // apply: a key must be a header value (a pasted zero-width space,
-        // past U+00FF, throws), and the endpoint a URL (resolved against the
-        // page, so an app proxy path works) that is http(s). (Checked in
-        // place, not in a function: one module name fewer.)
-        const next = { ...config, [name]: value };
+        // A key is sent as given, trimmed (fetch would trim a header's
+        // spaces anyway; a pasted non-breaking one would be refused).
+        const given = typeof value == 'string' ? value.trim() : value;
         try {
-          if (!/^https?:/.test(new Request(next.endpoint, { headers: { k: next.key } }).url)) throw 0;
-          (config as any)[name] = value;
+          if (!usable(name, given)) throw 0;
+          (config as any)[name] = given;
           // A key brought by init lifts a refused key's pause (SPEC §3).
-          name == 'key' && del(PREFIX + 'k');
+          if (name == 'key') del(PREFIX + 'k');
         } catch {
           // visible() shows an invisible character (a zero-width space as %u200B) and never throws.
           report('unauthorized', `${name} refused: ${visible(value as string)}`);
         }
       }
     }
-    setCustomer(options.customer) && autoIdentify(api.identify);
+    if (setCustomer(options.customer)) autoIdentify(api.identify);
     kick();
   }),
 
@@ -199,30 +192,43 @@ export const install = (win: any): Growlytics => {
       // other tab set may reach this tab after the storage event (Firefox).
       if (e.key == PREFIX + 'c') [...Array(6)].map((_, t) => setTimeout(settle, t * 500));
       // A removal may be another tab's lease or records going: what waited on them can go now.
-      e.newValue || kick();
+      if (!e.newValue) kick();
     }),
   );
   // What earlier pages, other tabs and the checkout pixels left, unless two
   // reads show nothing can be there (scan.ts).
   catchUp();
-  // A page load is a fresh try (SPEC §3): it ends the backoff wait, not
-  // Retry-After, and a refused key's pause (also without a key, through a
-  // relay: init brings none to lift it).
+  // A page load is a fresh try (SPEC §3): it ends a refused key's pause
+  // (also without a key, through a relay: init brings none to lift it)
+  // and, when it found something to send, the backoff wait (not
+  // Retry-After). Finding nothing, no sender has a record, so the wait
+  // holds nobody back.
   del(PREFIX + 'k');
-  flushNow();
+  if (queued.size) flushNow();
   on(win, 'online', api.flush);
-  on(win, 'pagehide', unload); // its event says the page is gone
-  on(win, 'pageshow', () => (catchUp(), kick())); // also a back/forward-cache restore
+  // Leaving, the page may go into the back/forward cache: if it comes
+  // back, what other tabs left meanwhile is looked for again. Listened for
+  // only then: a pageshow listener from the start would run on every page
+  // load, and its event object alone costs Chromium about 0.1 ms (issue 15).
+  const restored = guard(() => {
+    catchUp();
+    kick();
+  });
+  on(win, 'pagehide', (e: PageTransitionEvent) => {
+    unload(e); // its event says the page is gone
+    win.addEventListener('pageshow', restored, { once: true });
+  });
   on(doc, 'visibilitychange', () => (doc.hidden ? unload() : kick()));
   // The script tag, also with async and defer; none when imported as a module.
   const data = doc.currentScript?.dataset;
   // data-debug is a boolean attribute: present is on. The URL switch is read
   // (and =0 applied) either way.
-  const urlDebug = debugSwitch(win.location.search);
+  // (document.URL, not location.search: the Location object costs a page load about 60 us.)
+  const urlDebug = debugSwitch(doc.URL);
   api.init({ ...data, debug: data?.debug != null || urlDebug });
   win.growlytics = api;
   if (Array.isArray(existing)) api.push(...existing);
   // An init that brought a customer identified them already.
-  shopper || autoIdentify(api.identify);
+  if (!customerGiven()) autoIdentify(api.identify);
   return api;
 };

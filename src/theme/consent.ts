@@ -1,9 +1,9 @@
 import { config } from './config';
 
-/** The feature's load: undefined not asked, 1 asked (loading or loaded), 2 failed. (No `= 0`: 2 bytes; `undefined > 1` is false.) */
-let load: number | undefined;
+/** The feature's load: 0 not asked, 1 asked (loading or loaded), 2 failed. */
+let load = 0;
 /** Runs when the answer may have changed: the feature loaded (no argument: no visitor's choice). */
-let onSettle: undefined | (() => unknown); // none until install sets it (called as `?.()`: shorter than a no-op placeholder)
+let onSettle: undefined | (() => unknown); // none until install sets it
 
 /**
  * Whether the snippet may send and persist now (SPEC §4), as a truthy value:
@@ -20,7 +20,7 @@ export const allowed = (): boolean | void => {
       // Asked every time: the method, not an event, is authoritative.
       const privacy = shopify.customerPrivacy;
       if (privacy) return privacy.analyticsProcessingAllowed();
-      if (load! > 1 || !shopify.loadFeatures) return true;
+      if (load > 1 || !shopify.loadFeatures) return true;
       if (!load) {
         load = 1;
         shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], (error: unknown) => {
@@ -34,7 +34,7 @@ export const allowed = (): boolean | void => {
     // analyticsProcessingAllowed as no consent.
     load &&= 2;
   }
-  // Else undefined: not allowed (`void` in the type: no `return false`, 8 bytes).
+  // Else undefined: not allowed.
 };
 
 /** The theme editor's preview (`Shopify.designMode`): it shares the live store's origin, so the snippet leaves its storage alone. */

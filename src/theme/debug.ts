@@ -16,7 +16,7 @@ export const debug = (...parts: unknown[]): void => {
 };
 
 /**
- * The URL switch (SPEC §2): `?growlytics_debug=1` in the page's URL turns
+ * The URL switch (SPEC §2): `?growlytics_debug=1` in the page's URL (`url`) turns
  * debug on in this browser, `?growlytics_debug=0` turns it off; answers
  * whether it is on. Remembered under `growlytics:d`, so it holds on the
  * store's later pages (a login redirect drops the query) until `=0`. It is
@@ -25,8 +25,11 @@ export const debug = (...parts: unknown[]): void => {
  * what waits in memory when the visitor accepts. Only that browser is
  * affected: nothing leaves the page.
  */
-export const debugSwitch = (search: string): boolean => {
-  const flag = /[?&]growlytics_debug=([01])/.exec(search)?.[1];
+export const debugSwitch = (url: string): boolean => {
+  // The query (after the first `?`, before any `#`) names growlytics_debug;
+  // the regex runs only when the name is there: a page load's first regex
+  // costs about 0.1 ms (issue 15).
+  const flag = url.includes('growlytics_debug') ? /^[^?#]*\?([^#]*&)?growlytics_debug=([01])/.exec(url)?.[2] : undefined;
   if (flag == '1') set(PREFIX + 'd', 1);
   if (flag == '0') del(PREFIX + 'd');
   return !!get(PREFIX + 'd');

@@ -11,9 +11,9 @@ type Record = StoredRecord & { _size: number };
 
 // Generous bounds (SPEC §3: hundreds of profiles) that still leave the
 // origin's 5 MB to the theme: a store offline for weeks cannot fill it:
-// 2,000 records and 500,000 characters of JSON (written as literals: a
-// module constant is one more name for the minifier).
+// 2,000 records and 500,000 characters of JSON.
 const MAX_RECORDS = 2000;
+const MAX_CHARS = 500_000;
 
 // The durable queue: one localStorage key per record, never rewritten, so
 // tabs cannot overwrite each other's work and garbage loses only itself. An
@@ -21,8 +21,7 @@ const MAX_RECORDS = 2000;
 // reach it through `storage` events.
 
 // The index's size in JSON characters, the page's record sequence and the
-// last time it used. (The `let`s first: in the bundle they join shopify.ts's
-// last one in one statement, 10 bytes.)
+// last time it used.
 let chars = 0;
 let seq = 0;
 let lastTime = 0;
@@ -31,7 +30,7 @@ let noted = 0; // when this page last wrote growlytics:q
 export const queued = new Map<string, string[]>();
 /** key -> record, oldest first. */
 const records = new Map<string, Record>();
-/** This page's name, in its record keys: two pages never write the same key (a hash of a random number: shorter code than slicing its digits). */
+/** This page's name, in its record keys: two pages never write the same key. */
 const tab = hash(Math.random() + '');
 
 const index = (key: string, json: string): void => {
@@ -48,7 +47,7 @@ const index = (key: string, json: string): void => {
   // Oldest out first, each reported: only past the bound is anything lost.
   // (No one record is past the whole bound: enqueue() refuses those.)
   for (const [old, { i }] of records) {
-    if (records.size <= MAX_RECORDS && chars <= 500_000) break;
+    if (records.size <= MAX_RECORDS && chars <= MAX_CHARS) break;
     remove(old, 1);
     // Evicted only ever from a full queue: the word says it (SPEC §3).
     report('evicted', i + ' evicted', i);
@@ -69,7 +68,7 @@ export const remove = (key: string, lost?: unknown): void => {
   chars -= record._size;
   const keys = queued.get(record.i)!;
   keys.splice(keys.indexOf(key), 1);
-  keys.length || queued.delete(record.i);
+  if (!keys.length) queued.delete(record.i);
 };
 
 /**
@@ -78,8 +77,13 @@ export const remove = (key: string, lost?: unknown): void => {
  * lists. A `storage` event never fires in the writing tab.
  */
 export const syncQueue = (key: string | null, value: string | null | void): void => {
-  // Name lists inline, not through a call in known.ts: terser would wrap it in a function expression (16 bytes).
-  key && !key.indexOf(RECORD) ? (value ? index(key, value) : remove(key)) : key && !key.indexOf(NAMES) && value && lists.add(key);
+  if (!key) return; // storage.clear() in another tab: its removals come as they are met
+  if (key.startsWith(RECORD)) {
+    if (value) index(key, value);
+    else remove(key);
+  } else if (key.startsWith(NAMES) && value) {
+    lists.add(key);
+  }
 };
 
 /**
@@ -92,7 +96,7 @@ export const enqueue = (id: string, attributes: Attributes, accept: () => void):
   // Never back in time within a page (the clock may be set back), so keys sort in call order.
   const now = (lastTime = Math.max(lastTime, Date.now()));
   const json = JSON.stringify({ i: id, a: attributes });
-  if (json.length > 500_000) return `attributes: over ${500_000} chars`;
+  if (json.length > MAX_CHARS) return `attributes: over ${MAX_CHARS} chars`;
   accept();
   const key = recordKey(now, seq++, tab);
   // Before the record: a page load that sees no write newer than its last
@@ -133,7 +137,9 @@ export const take = (id: string): [string[], Attributes] => {
 
 /** Drops what never reached storage: the visitor refused consent. */
 export const discardUnpersisted = (): void =>
-  memory.forEach((_, key) => key.indexOf(RECORD) || remove(key, 1));
+  memory.forEach((_, key) => {
+    if (key.startsWith(RECORD)) remove(key, 1);
+  });
 
 /**
  * Start-up: leases past their purpose are deleted (issue 15): expired ones,

@@ -20,7 +20,7 @@ const PARALLEL = 6;
 /** The endpoint is on the page's own origin (a relay, SPEC §6): no key needed. */
 const sameOrigin = (): boolean => {
   try {
-    return new URL(config.endpoint, location.href).origin == location.origin;
+    return new URL(config.endpoint, document.baseURI).origin == location.origin;
   } catch {
     return false;
   }

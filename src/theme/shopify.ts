@@ -16,8 +16,12 @@ export type Customer = {
 
 // `growlytics:f` → `<hash of id>.<hash of profile>`: the last
 // auto-identified profile this browser queued, until it fails to be
-// delivered. (Written in place: a module constant is one more name for the
-// minifier.)
+// delivered.
+
+/** The `customer` option as init last brought it; undefined: none given (the globals may name one). */
+let option: Customer | undefined;
+/** reset() said no one: the globals name no one for the rest of this page, unless init brings a customer (SPEC §2). */
+let loggedOut = false;
 
 /**
  * A Shopify customer id read through `get`, or a falsy value for none: `0`, '' and null
@@ -26,7 +30,8 @@ export type Customer = {
  */
 const customerId = (get: () => unknown): string | void => {
   try {
-    return toId(get()).replace(/^0$/, '');
+    const id = toId(get());
+    return id == '0' ? '' : id;
   } catch {}
 };
 
@@ -58,12 +63,23 @@ export const findCustomer = (win: any, option: any, useGlobals: boolean): [strin
   return id && [id, fields];
 };
 
-/** Applies init's `customer` (undefined: no change; not a plain object: none, the globals still may name one unless reset() said no one). Answers the option. */
-export const setCustomer = (customer: unknown): unknown =>
-  customer !== undefined && (shopper = isPlainObject(customer) ? customer : shopper && undefined);
+/**
+ * Applies init's `customer`: undefined changes nothing; anything but a plain
+ * object is none (the globals still may name one, unless reset() said no
+ * one). Answers whether init brought a customer.
+ */
+export const setCustomer = (customer: unknown): boolean => {
+  if (customer === undefined) return false;
+  option = isPlainObject(customer) ? (customer as Customer) : undefined;
+  if (option) loggedOut = false;
+  return !!option;
+};
+
+/** Whether init brought a customer (who was then auto-identified). */
+export const customerGiven = (): boolean => !!option;
 
 /** The logged-in customer of this page, as configured. */
-export const currentCustomer = () => findCustomer(window, shopper, shopper !== 0);
+export const currentCustomer = () => findCustomer(window, option, !loggedOut);
 
 /**
  * Auto-identify (SPEC §4), unless the `autoIdentify` option is off: calls
@@ -80,14 +96,16 @@ export const autoIdentify = (identify: (id: string) => unknown): void => {
   const last = get(PREFIX + 'f');
   if (found) {
     const print = hash(found[0]) + '.' + hash(JSON.stringify(found));
-    print == last || (set(PREFIX + 'f', print), identify(found[0]));
+    if (print != last) {
+      set(PREFIX + 'f', print);
+      identify(found[0]);
+    }
   } else if (last) forgetCustomer();
 };
 
 /** The profile of `id` was discarded, evicted or rejected: if it was the auto-identified one, identify the customer again on a later page. */
 export const forgetPrint = (id: string): void => {
-  // None stored: deleting it again is harmless (shorter than a placeholder).
-  get(PREFIX + 'f')?.indexOf(hash(id) + '.') || del(PREFIX + 'f');
+  if (get(PREFIX + 'f')?.startsWith(hash(id) + '.')) del(PREFIX + 'f');
 };
 
 /**
@@ -103,15 +121,7 @@ export const forgetCustomer = (): void => {
   // name list to forget.
   const print = get(PREFIX + 'f');
   if (print) del(NAMES + print.split('.')[0]);
-  shopper = 0;
+  option = undefined;
+  loggedOut = true;
   del(PREFIX + 'f');
 };
-
-/**
- * The `customer` option as init last brought it; undefined: none, the
- * globals may name one; 0 after reset() (shorter than false): no one for the
- * rest of this page, unless init brings a customer again (SPEC §2). Declared
- * last (read only by calls): in the bundle it joins queue.ts's `let`s in one
- * statement.
- */
-export let shopper: Customer | undefined | 0;

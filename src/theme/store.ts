@@ -14,11 +14,7 @@ export { PREFIX };
 /** Values that live only for this page: storage missing, full, or not allowed yet. Read first. */
 export const memory = new Map<string, any>();
 
-/**
- * A stored value; null or undefined for none (storage missing or throwing).
- * From memory, as set() was given it. (`void` in the type: a catch that
- * falls through answers undefined with no `return`, 6 bytes each.)
- */
+/** A stored value; null or undefined for none (storage missing or throwing). From memory, as set() was given it. */
 export const get = (key: string): string | null | void => {
   try {
     return memory.get(key) ?? localStorage.getItem(key);
@@ -34,7 +30,11 @@ export const get = (key: string): string | null | void => {
 export const set = (key: string, value: unknown): void => {
   try {
     // setItem throws on quota and, in old Safari private mode, always.
-    if (allowed()) return localStorage.setItem(key, value as string), void memory.delete(key);
+    if (allowed()) {
+      localStorage.setItem(key, value as string);
+      memory.delete(key);
+      return;
+    }
   } catch {}
   memory.set(key, value);
 };
@@ -52,17 +52,25 @@ export const del = (key: string): void => {
   } catch {}
 };
 
-/** Calls `each` with every key of ours in localStorage and its value, in key order: at most once a page (scan.ts), never per call. */
-export const storedKeys = (each: (key: string, value: string | null | void) => void): void => {
+/**
+ * Calls `each` with every key of ours in localStorage and its value, in key
+ * order, and answers how many keys storage holds, ours and others' (0
+ * where it cannot be read): at most a few times a page (scan.ts), never per call.
+ */
+export const storedKeys = (each: (key: string, value: string | null | void) => void): number => {
   try {
     // A Storage object's own enumerable properties are its keys (HTML spec:
     // its supported property names). Ours are picked out before sorting:
     // other scripts' keys may be thousands.
-    Object.keys(localStorage)
+    const keys = Object.keys(localStorage);
+    keys
       .filter((key) => !key.indexOf(PREFIX))
       .sort()
       .forEach((key) => each(key, get(key)));
-  } catch {}
+    return keys.length;
+  } catch {
+    return 0;
+  }
 };
 
 /** Moves what waited in memory into localStorage, once persisting is allowed. */

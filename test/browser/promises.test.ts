@@ -140,6 +140,37 @@ describe('key and endpoint', () => {
     await tab.identify('ep-1', { n: 1 });
     await env.waitFor((c) => okRequests(c, 'ep-1').length === 1, 10_000, 'delivered to the endpoint given before');
   });
+
+  test("init's own key and endpoint rules agree with this engine's Headers and Request", async () => {
+    const env = await h.setup();
+    await env.serve({ '/': env.page() });
+    const tab = await env.open('/');
+    const keys = ['plain-key', ' padded\t', 'nbsp\u00a0', 'latin-\u00e9\u00ff', 'del\x7f tab\t', 'zero\u200bwidth', 'a\u0100', 'emoji\u{1F600}', 'nul\0x', 'cr\rx', 'lf\nx'];
+    const endpoints = ['/apps/growlytics/track/user', 'HTTPS://Example.com/t', '//cdn.example.com/t', ' https://example.com/t ', 'ftp://x', 'mailto:a@b.c', 'https://exa mple.com/t', 'http://[::1/t', 'https://'];
+    const verdicts = await tab.evaluate(([keys, endpoints]) => {
+      const g = (window as any).growlytics;
+      let refused = false;
+      addEventListener('growlytics:error', () => (refused = true));
+      const ours = (name: string, value: string) => {
+        refused = false;
+        g.init({ [name]: value });
+        return !refused;
+      };
+      const engine = (build: () => boolean) => {
+        try {
+          return build();
+        } catch {
+          return false;
+        }
+      };
+      return {
+        keys: keys.map((key) => [key, ours('key', key), engine(() => !!new Headers({ k: key }))]),
+        endpoints: endpoints.map((url) => [url, ours('endpoint', url), engine(() => /^https?:$/.test(new URL(new Request(url).url).protocol))]),
+      };
+    }, [keys, endpoints]);
+    for (const [value, ours, engine] of [...verdicts.keys, ...verdicts.endpoints]) expect(ours, JSON.stringify(value)).toBe(engine);
+    expect(verdicts.keys.filter(([, ok]) => !ok)).toHaveLength(6);
+  });
 });
 
 describe('privacy', () => {

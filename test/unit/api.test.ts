@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanInstalls } from './clean-install';
+import { recordKey } from '../../src/core/record';
 
 cleanInstalls();
 
@@ -72,6 +73,79 @@ describe('configuration', () => {
     api.init({ debug: true });
     api.identify('a', { bad: null });
     expect(warn).toHaveBeenCalledWith('growlytics:', ['"bad": not string/number/boolean/Date']);
+  });
+});
+
+describe('what init takes as a key or an endpoint (SPEC §2)', () => {
+  // The rules are checked by hand, not by building a Request (issue 15):
+  // test/browser/promises.test.ts holds them against each engine's own
+  // Headers and Request.
+  const refusedBy = async (name: 'key' | 'endpoint', values: string[]) => {
+    const { install, config } = await load();
+    const api = install(window);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const taken: unknown[] = [];
+    for (const value of values) {
+      error.mockClear();
+      api.init({ [name]: value });
+      taken.push(error.mock.calls.length ? 'refused' : config[name]);
+    }
+    return taken;
+  };
+
+  it('a key: any header value fetch can send, trimmed; not one with a character past U+00FF, NUL, CR or LF inside', async () => {
+    expect(
+      await refusedBy('key', ['plain-key', ' padded\t', 'nbsp\u00a0', 'latin-\u00e9\u00ff', 'del\x7f tab\t', 'zero\u200bwidth', 'a\u0100', 'emoji\u{1F600}', 'nul\0x', 'cr\rx', 'lf\nx']),
+    ).toEqual(['plain-key', 'padded', 'nbsp', 'latin-\u00e9\u00ff', 'del\x7f tab', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused']);
+  });
+
+  it("an endpoint: an http(s) URL, or a path resolved against the page's own", async () => {
+    expect(
+      await refusedBy('endpoint', ['/apps/growlytics/track/user', 'HTTPS://Example.com/t', '//cdn.example.com/t', 'ftp://x', 'mailto:a@b.c', 'https://exa mple.com/t', 'http://[::1/t']),
+    ).toEqual(['/apps/growlytics/track/user', 'HTTPS://Example.com/t', '//cdn.example.com/t', 'refused', 'refused', 'refused', 'refused']);
+  });
+});
+
+describe('the debug switch reads the page URL\'s query (SPEC §2)', () => {
+  it('=1 and =0 in the query, anywhere in it; not in the fragment or the path, nor another name ending the same', async () => {
+    vi.resetModules();
+    const { debugSwitch } = await import('../../src/theme/debug');
+    const on = (url: string) => debugSwitch(url);
+    expect(on('https://s.example/?growlytics_debug=1')).toBe(true);
+    expect(on('https://s.example/p')).toBe(true); // remembered
+    expect(on('https://s.example/?a=1&growlytics_debug=0#x')).toBe(false);
+    expect(on('https://s.example/#?growlytics_debug=1')).toBe(false);
+    expect(on('https://s.example/p&growlytics_debug=1')).toBe(false);
+    expect(on('https://s.example/?my_growlytics_debug=1')).toBe(false);
+    expect(on('https://s.example/?q=a?b&growlytics_debug=1')).toBe(true);
+  });
+});
+
+describe('a page back from the back/forward cache (issue 15)', () => {
+  it('looks again for what another tab left while it was away, and sends it', async () => {
+    const sent: string[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {
+      sent.push(JSON.parse(init.body as string).id);
+      return new Response('{}', { status: 200 });
+    }));
+    try {
+      // A returning visitor whose last scan found nothing: the load does not scan.
+      localStorage.setItem('growlytics:s', String(Date.now() - 60_000));
+      const { install } = await load();
+      const api = install(window);
+      api.init({ key: 'k' });
+      await api.flush();
+      window.dispatchEvent(new Event('pageshow')); // the load's own: nothing new
+      expect(sent).toEqual([]);
+      window.dispatchEvent(new Event('pagehide'));
+      // Another tab queues a profile while this page sits in the cache.
+      localStorage.setItem('growlytics:q', String(Date.now()));
+      localStorage.setItem(recordKey(Date.now(), 0, 'other'), JSON.stringify({ i: 'from-b', a: { n: 1 } }));
+      window.dispatchEvent(new Event('pageshow'));
+      await vi.waitFor(() => expect(sent).toEqual(['from-b']), { timeout: 2000 });
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

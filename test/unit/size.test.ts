@@ -6,8 +6,10 @@ import { expect, it } from 'vitest';
 // reason in the commit (issue 15 withdrew the 3,072 B target: readable over
 // tiny; one delivery policy for theme and pixels and issue 17's debug
 // output and messages added about 1,150 B, issue 15's lighter page load
-// about 150 B). Runs against the built bundle; `npm test` builds first.
-const BUDGET = 4850;
+// about 150 B, and its second pass (start-up work a page load can skip,
+// then plain statements where tricks stood) about 160 B). Runs against the
+// built bundle; `npm test` builds first.
+const BUDGET = 5020;
 
 it(`dist/growlytics.min.js stays under ${BUDGET} bytes gzipped`, () => {
   const code = readFileSync('dist/growlytics.min.js');
