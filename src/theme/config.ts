@@ -13,7 +13,6 @@ export let config = {
   respectConsent: true,
 };
 
-
 /**
  * Whether init may apply `value` to the option `name` (SPEC §2): a key any
  * request can carry as a header value (the Fetch standard refuses code

@@ -77,7 +77,8 @@ export const remove = (key: string, lost?: unknown): void => {
  * lists. A `storage` event never fires in the writing tab.
  */
 export const syncQueue = (key: string | null, value: string | null | void): void => {
-  if (!key) return; // storage.clear() in another tab: its removals come as they are met
+  // No key: another tab cleared storage; the records it removed leave the index when take() finds them gone.
+  if (!key) return;
   if (key.startsWith(RECORD)) {
     if (value) index(key, value);
     else remove(key);

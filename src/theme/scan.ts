@@ -40,8 +40,9 @@ let follow: (() => void) | undefined;
  * a second listing adds nothing twice), and deletes leases past their
  * purpose. Finding no record, it stamps `growlytics:s`, unless storage is
  * empty: listing an empty storage costs nothing, and an origin where
- * nothing is stored stays so (Chromium's first storage access of a page
- * waits about 1 ms longer when the origin holds anything, issue 15).
+ * nothing is stored stays so (in Chromium a page's first storage access
+ * took 1.8 ms instead of 0.7 ms, median wall time, once the origin held
+ * one key: issue 15).
  */
 const list = (): void => {
   const started = Date.now();
