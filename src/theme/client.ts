@@ -9,7 +9,7 @@ import { checkAttributes, checkId, isPlainObject } from '../core/validate';
 import { commit, countedFor, lockOf } from './known';
 import { autoIdentify, currentCustomer, customerGiven, forgetCustomer, setCustomer, type Customer } from './shopify';
 import { discardUnpersisted, enqueue, queued, syncQueue } from './queue';
-import { catchUp, onScan, scan } from './scan';
+import { catchUp, onJoin, scan } from './scan';
 import { flushNow, kick, unload } from './sender';
 
 // `growlytics:c` is written when the visitor grants consent, so other open
@@ -183,8 +183,8 @@ export const install = (win: any): Growlytics => {
   });
   watchConsent(settle);
   on(doc, 'visitorConsentCollected', settle);
-  // Other tabs' writes, from this page's first scan on (scan.ts).
-  onScan(() =>
+  // Other tabs' writes, once this page joins the shared queue (scan.ts).
+  onJoin(() =>
     on(win, 'storage', (e: StorageEvent) => {
       syncQueue(e.key, e.newValue);
       // Another tab's visitor (the same person) granted consent: store and send

@@ -11,10 +11,11 @@ import { get, set, storedKeys } from './store';
  *   write, set by every writer right before its record;
  * - `growlytics:s`: a time before which every record written was seen by a
  *   scan that then found none, written by such a scan.
- * A page scans when a record was written since (q >= s), when s is missing
- * (a browser this version never scanned: records of an older version, which
- * wrote no q, are found there), or when s is ahead of the clock (it went
- * back). Two writers racing on q both leave a recent time; q is never
+ * A page lists storage when a record was written since (q >= s), when s
+ * is missing (a browser this version never stamped: records of an older
+ * version, which wrote no q, are found there; or an empty storage, which
+ * is never stamped and costs nothing to list), or when s is ahead of the
+ * clock (it went back). Two writers racing on q both leave a recent time; q is never
  * deleted and s only moves by a scan that found nothing, so no interleaving
  * hides a record for good (ARCHITECTURE.md, "Finding the queue").
  */
@@ -99,6 +100,6 @@ export const catchUp = (): void => {
 };
 
 /** Sets what joining starts (install: the `storage` listener). */
-export const onScan = (start: () => void): void => {
+export const onJoin = (start: () => void): void => {
   follow = start;
 };
